@@ -1,0 +1,320 @@
+package keysource
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/entragate/entragate/jwk"
+)
+
+// Source holds one authority's signing keys. It implements validate.Keys.
+// Create it with New; it is safe for concurrent use.
+type Source struct {
+	cfg  Config
+	obs  Observer
+	desc string // redacted configured location, for logs and Status
+
+	// sleep waits d or until ctx is done (false); a test hook for Run.
+	sleep func(ctx context.Context, d time.Duration) bool
+
+	mu          sync.Mutex
+	set         *jwk.Set  // current set; nil until the first success
+	fetchedAt   time.Time // time of the last successful refresh
+	jwksURI     string    // jwks_uri from the last good metadata
+	nextRefresh time.Time // next scheduled or backoff attempt (zero: now)
+	failures    int       // consecutive failed refreshes
+	lastErr     error
+	lastErrAt   time.Time
+	metaErr     error
+	lastUnknown time.Time // last unknown-kid refresh
+	unknownUsed bool
+	inflight    *call // the fetch in progress, if any
+	running     int   // active Run loops
+	neg         negCache
+}
+
+// call is one fetch; waiters block on done, then read err.
+type call struct {
+	done chan struct{}
+	err  error
+}
+
+// New checks cfg, applies defaults and returns a Source holding no keys
+// yet. It does no I/O: the first fetch happens on Run, Refresh or Key.
+func New(cfg Config) (*Source, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Source{cfg: c, obs: c.Observer, neg: newNegCache(c.NegativeEntries), sleep: sleepCtx}
+	if s.obs == nil {
+		s.obs = nopObserver{}
+	}
+	switch {
+	case c.File != "":
+		s.desc = c.File
+	case c.JWKSURL != "":
+		s.desc = redactRaw(c.JWKSURL)
+	default:
+		s.desc = redactRaw(c.MetadataURL)
+	}
+	return s, nil
+}
+
+// Key returns the key for a token's kid (or x5t when kid is empty).
+//
+// A known kid is answered from memory. Without a Run loop, a set older
+// than RefreshInterval is refreshed first (merged, rate limited) and the
+// key is still served from the last-known-good set if that refresh fails.
+// An unknown kid triggers one refresh (merged with any in flight, at most
+// one per UnknownKidInterval); a kid still unknown afterwards is refused
+// from the negative cache for NegativeTTL.
+//
+// Errors are *Error values wrapping jwk.ErrKeyNotFound or
+// jwk.ErrKeySetUnavailable (with RetryAfter when a retry is scheduled).
+func (s *Source) Key(ctx context.Context, kid, x5t string) (*jwk.Key, error) {
+	if kid == "" && x5t == "" {
+		return nil, notFound("token header names no kid or x5t", nil)
+	}
+	if len(kid) > maxIDLen || len(x5t) > maxIDLen {
+		return nil, notFound("key id too long", nil)
+	}
+	negID := "t:" + x5t
+	if kid != "" {
+		negID = "k:" + kid
+	}
+	waited := false // at most one fetch wait per call
+	var waitErr error
+	for {
+		now := s.cfg.Now()
+		s.mu.Lock()
+		if s.usableLocked(now) {
+			if k, ok := s.set.Lookup(kid, x5t); ok {
+				if !waited && s.running == 0 && s.inflight == nil && !now.Before(s.nextRefresh) {
+					c := s.startLocked(ctx) // lazy scheduled refresh (edge / no Run loop)
+					s.mu.Unlock()
+					waitErr, waited = s.wait(ctx, c), true
+					continue // re-check: the refresh may have removed the key
+				}
+				s.mu.Unlock()
+				return k, nil
+			}
+			if waited {
+				if waitErr == nil {
+					s.neg.add(negID, now.Add(s.cfg.NegativeTTL), now)
+				}
+				s.mu.Unlock()
+				return nil, notFound("no key with this id after refresh", waitErr)
+			}
+			if s.neg.has(negID, now) {
+				s.mu.Unlock()
+				s.obs.NegativeCacheHit()
+				return nil, notFound("key id recently unknown", nil)
+			}
+			if c := s.inflight; c != nil {
+				s.mu.Unlock()
+				s.obs.UnknownKid(UnknownKidMerged)
+				waitErr, waited = s.wait(ctx, c), true
+				continue
+			}
+			if s.unknownUsed && now.Sub(s.lastUnknown) < s.cfg.UnknownKidInterval {
+				s.mu.Unlock()
+				s.obs.UnknownKid(UnknownKidRateLimited)
+				return nil, notFound("no key with this id (refresh rate limited)", nil)
+			}
+			s.unknownUsed, s.lastUnknown = true, now
+			c := s.startLocked(ctx)
+			s.mu.Unlock()
+			s.obs.UnknownKid(UnknownKidFetched)
+			waitErr, waited = s.wait(ctx, c), true
+			continue
+		}
+		// No usable set: never loaded, or older than MaxStale.
+		if waited {
+			err := waitErr
+			if err == nil {
+				err = s.lastErr
+			}
+			retry := s.nextRefresh.Sub(now)
+			s.mu.Unlock()
+			return nil, unavailable("signing keys could not be loaded", err, retry)
+		}
+		if c := s.inflight; c != nil {
+			s.mu.Unlock()
+			waitErr, waited = s.wait(ctx, c), true
+			continue
+		}
+		if now.Before(s.nextRefresh) {
+			err, retry := s.lastErr, s.nextRefresh.Sub(now)
+			s.mu.Unlock()
+			return nil, unavailable("signing keys could not be loaded; retry scheduled", err, retry)
+		}
+		c := s.startLocked(ctx)
+		s.mu.Unlock()
+		waitErr, waited = s.wait(ctx, c), true
+	}
+}
+
+// Refresh fetches now (joining a fetch already in flight) and waits for
+// the result or ctx. It is not rate limited: use it at start-up, in tests
+// and for operator actions. Per-request code calls Key (which refreshes
+// lazily, rate limited) or RefreshIfDue.
+func (s *Source) Refresh(ctx context.Context) error {
+	s.mu.Lock()
+	c := s.startLocked(ctx)
+	s.mu.Unlock()
+	return s.wait(ctx, c)
+}
+
+// RefreshIfDue refreshes only when the schedule (RefreshInterval, or the
+// backoff after a failure) says so, joining a fetch in flight; otherwise it
+// returns nil at once. Safe to call on every request or from a cron hook.
+func (s *Source) RefreshIfDue(ctx context.Context) error {
+	now := s.cfg.Now()
+	s.mu.Lock()
+	c := s.inflight
+	if c == nil {
+		if now.Before(s.nextRefresh) {
+			s.mu.Unlock()
+			return nil
+		}
+		c = s.startLocked(ctx)
+	}
+	s.mu.Unlock()
+	return s.wait(ctx, c)
+}
+
+// Run refreshes on schedule until ctx is done: at once if due, then every
+// RefreshInterval (±10 % jitter), or after the backoff delay following a
+// failure. While a Run loop is active, Key does no lazy scheduled refresh
+// (unknown kids still refresh on demand).
+func (s *Source) Run(ctx context.Context) {
+	s.mu.Lock()
+	s.running++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.running--
+		s.mu.Unlock()
+	}()
+	for {
+		if err := s.RefreshIfDue(ctx); ctx.Err() != nil {
+			return
+		} else {
+			_ = err // logged and recorded by the fetch itself
+		}
+		s.mu.Lock()
+		d := s.nextRefresh.Sub(s.cfg.Now())
+		s.mu.Unlock()
+		if d < time.Second {
+			d = time.Second // never spin, whatever the clock does
+		}
+		if !s.sleep(ctx, d) {
+			return
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// usableLocked: a set is held and is not older than MaxStale.
+func (s *Source) usableLocked(now time.Time) bool {
+	return s.set != nil && now.Sub(s.fetchedAt) <= s.cfg.MaxStale
+}
+
+// startLocked returns the fetch in flight or starts one. The fetch runs in
+// its own goroutine, detached from the caller's cancellation (but keeping
+// its values) and bounded by FetchTimeout per request, so that every
+// waiter can give up on its own ctx without aborting the others.
+func (s *Source) startLocked(ctx context.Context) *call {
+	if s.inflight != nil {
+		return s.inflight
+	}
+	c := &call{done: make(chan struct{})}
+	s.inflight = c
+	prevURI := s.jwksURI
+	go s.fetch(context.WithoutCancel(ctx), c, prevURI)
+	return c
+}
+
+func (s *Source) fetch(ctx context.Context, c *call, prevURI string) {
+	set, uri, metaErr, err := s.fetchSet(ctx, prevURI)
+	now := s.cfg.Now()
+	s.mu.Lock()
+	s.inflight = nil
+	s.metaErr = metaErr
+	if metaErr != nil {
+		s.cfg.Logger.Warn("keysource: metadata refresh failed; using the previous jwks_uri",
+			"source", s.desc, "error", metaErr.Error())
+	}
+	if err != nil {
+		s.failLocked(now, err)
+	} else {
+		s.succeedLocked(now, set, uri)
+	}
+	c.err = err
+	s.mu.Unlock()
+	close(c.done)
+}
+
+func (s *Source) succeedLocked(now time.Time, set *jwk.Set, uri string) {
+	old := s.set
+	s.set, s.fetchedAt, s.jwksURI = set, now, uri
+	s.failures, s.lastErr, s.lastErrAt = 0, nil, time.Time{}
+	s.nextRefresh = now.Add(s.jitter(s.cfg.RefreshInterval))
+	if d := diffSets(old, set); d.changed() {
+		s.neg.clear()
+		s.cfg.Logger.Info("keysource: key set changed", "source", s.desc, "keys", set.Len(),
+			"added", d.added, "removed", d.removed, "replaced", d.replaced, "skipped", len(set.Skipped()))
+	}
+	s.obs.KeySet(set.Len(), now)
+}
+
+func (s *Source) failLocked(now time.Time, err error) {
+	s.failures++
+	s.lastErr, s.lastErrAt = err, now
+	delay := s.backoff(s.failures)
+	s.nextRefresh = now.Add(delay)
+	lvl := "serving last-known-good keys"
+	if !s.usableLocked(now) {
+		lvl = "no usable keys"
+	}
+	s.cfg.Logger.Warn("keysource: refresh failed; "+lvl, "source", s.desc, "error", err.Error(),
+		"failures", s.failures, "retry_in", delay.String())
+}
+
+// jitter spreads d by ±10 %.
+func (s *Source) jitter(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * (0.9 + 0.2*s.cfg.Rand()))
+}
+
+// backoff is RetryMin·2^(n-1), capped at RetryMax and RefreshInterval,
+// then jittered into [d/2, d).
+func (s *Source) backoff(n int) time.Duration {
+	d := s.cfg.RetryMin
+	for i := 1; i < n && d < s.cfg.RetryMax; i++ {
+		d *= 2
+	}
+	d = min(d, s.cfg.RetryMax, s.cfg.RefreshInterval)
+	return d/2 + time.Duration(float64(d/2)*s.cfg.Rand())
+}
+
+// wait blocks until c is done or ctx ends.
+func (s *Source) wait(ctx context.Context, c *call) error {
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
