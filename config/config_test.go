@@ -1,0 +1,155 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const minimal = `
+AzureAd:
+  TenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47
+  ClientId: 11111111-2222-3333-4444-555555555555
+`
+
+func TestLoadFull(t *testing.T) {
+	c, err := LoadFile(filepath.Join("testdata", "full.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, ok := c.Graph()
+	if !ok || g.BaseUrl != "https://graph.microsoft.com/v1.0" || g.Timeout != 5*time.Second || g.MaxBodyBytes != DefaultDownstreamMaxBody {
+		t.Fatalf("graph %+v", g)
+	}
+	if c.Server.IdleTimeout != time.Minute || c.Server.ReadTimeout != DefaultReadTimeout || !c.Keys.FailOnStartup {
+		t.Fatalf("server/keys %+v %+v", c.Server, c.Keys)
+	}
+	if c.TokenCache.Redis.KeyPrefix != DefaultRedisPrefix || c.TokenCache.Redis.Timeout != DefaultRedisTimeout {
+		t.Fatalf("redis %+v", c.TokenCache.Redis)
+	}
+	if len(c.AzureAd.AllAudiences()) != 2 || c.Logging.Format != "text" {
+		t.Fatal("audiences/logging")
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Parse([]byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AzureAd.Instance != DefaultInstance || c.Server.Listen != DefaultListen || c.Validation.MaxTokenSize != DefaultMaxTokenSize ||
+		c.Keys.RefreshInterval != DefaultRefreshInterval || c.Validation.Algorithms[0] != "RS256" || c.Logging.Level != "info" {
+		t.Fatalf("%+v", c)
+	}
+	if _, ok := c.Graph(); ok {
+		t.Fatal("graph configured by default")
+	}
+	again := *c
+	again.SetDefaults()
+	if again.AzureAd.Instance != DefaultInstance {
+		t.Fatal("not idempotent")
+	}
+}
+
+func TestInstanceSlash(t *testing.T) {
+	c, err := Parse([]byte(minimal + "  Instance: http://127.0.0.1:8081\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AzureAd.Instance != "http://127.0.0.1:8081/" {
+		t.Fatal(c.AzureAd.Instance)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		yaml  string
+		wants []string // substrings of the error
+		is    error
+	}{
+		{"empty", "", []string{"empty"}, ErrSyntax},
+		{"unknown key", minimal + "  ClientSecret: nope\n", []string{"line 5", "ClientSecret"}, ErrSyntax},
+		{"unknown section", minimal + "Bogus: 1\n", []string{"line 5", "Bogus"}, ErrSyntax},
+		{"bad duration", minimal + "Server:\n  IdleTimeout: soon\n", []string{"line 6"}, ErrSyntax},
+		{"two docs", minimal + "---\nAzureAd: {}\n", []string{"more than one"}, ErrSyntax},
+		{"missing ids", "Logging: {Level: info}\n", []string{"AzureAd.TenantId: is required", "AzureAd.ClientId: is required"}, ErrInvalid},
+		{"bad guid", "AzureAd: {TenantId: common, ClientId: nope}\n", []string{"AzureAd.ClientId: \"nope\" is not a GUID", "AllowedTenants"}, ErrInvalid},
+		{"http instance", minimal + "  Instance: http://login.example.com/\n", []string{"AzureAd.Instance", "non-loopback"}, ErrInvalid},
+		{"both audiences", minimal + "  Audience: a\n  Audiences: [b]\n", []string{"not both"}, ErrInvalid},
+		{"graph without credential", minimal + "DownstreamApis:\n  MicrosoftGraph:\n    Scopes: [https://graph.microsoft.com/User.Read]\n", []string{"ClientCredentials"}, ErrInvalid},
+		{"secret without env", minimal + "  ClientCredentials:\n    - SourceType: ClientSecret\n", []string{"ClientSecretEnv: is required"}, ErrInvalid},
+		{"bad source", minimal + "  ClientCredentials:\n    - SourceType: KeyVault\n", []string{"\"KeyVault\" is not"}, ErrInvalid},
+		{"no scopes", minimal + "  ClientCredentials: [{SourceType: ClientSecret, ClientSecretEnv: X}]\nDownstreamApis:\n  Other:\n    BaseUrl: https://x.example.com\n", []string{"DownstreamApis.Other.Scopes"}, ErrInvalid},
+		{"alg none", minimal + "Validation:\n  Algorithms: [none, HS256]\n", []string{"\"none\" is not", "\"HS256\" is not"}, ErrInvalid},
+		{"negative", minimal + "Server:\n  IdleTimeout: -1s\n", []string{"Server.IdleTimeout: must be a positive"}, ErrInvalid},
+		{"bad listen", minimal + "Server:\n  Listen: nowhere\n", []string{"Server.Listen"}, ErrInvalid},
+		{"small header", minimal + "Server:\n  MaxHeaderBytes: 8192\n", []string{"too small"}, ErrInvalid},
+		{"redis pw", minimal + "TokenCache:\n  Redis: {URL: \"redis://:pw@h:6379\"}\n", []string{"holds a password", "EncryptionKeysEnv: is required"}, ErrInvalid},
+		{"logging", minimal + "Logging: {Level: loud, Format: xml}\n", []string{"Logging.Level", "Logging.Format"}, ErrInvalid},
+		{"both versions off", minimal + "  AcceptV1: false\n  AcceptV2: false\n", []string{"both false"}, ErrInvalid},
+		{"allowed single", minimal + "  AllowedTenants: [72f988bf-86f1-41af-91ab-2d7cd011db47]\n", []string{"only applies"}, ErrInvalid},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !errors.Is(err, tc.is) {
+				t.Fatalf("%v is not %v", err, tc.is)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("multi-line error: %q", err)
+			}
+			for _, w := range tc.wants {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestMultiTenantOK(t *testing.T) {
+	for _, y := range []string{
+		"AzureAd: {TenantId: organizations, ClientId: 11111111-2222-3333-4444-555555555555, AllowedTenants: [72f988bf-86f1-41af-91ab-2d7cd011db47]}",
+		"AzureAd: {TenantId: common, ClientId: 11111111-2222-3333-4444-555555555555, AllowAnyTenant: true}",
+		"AzureAd: {TenantId: contoso.onmicrosoft.com, ClientId: 11111111-2222-3333-4444-555555555555}",
+	} {
+		if _, err := Parse([]byte(y)); err != nil {
+			t.Errorf("%s: %v", y, err)
+		}
+	}
+}
+
+func TestLoadFileErrors(t *testing.T) {
+	if _, err := LoadFile(filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(big, []byte(strings.Repeat("#", MaxFileSize+10)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadFile(big); !errors.Is(err, ErrSyntax) {
+		t.Fatal(err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{minimal, "AzureAd: {TenantId: common}", "Server: {Listen: ':0'}", "a: [", "- 1"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse(data)
+		if err == nil && (c.AzureAd.ClientId == "" || c.Validate() != nil) {
+			t.Fatal("accepted an invalid config")
+		}
+		if err != nil && strings.Contains(err.Error(), "\n") {
+			t.Fatalf("multi-line error %q", err)
+		}
+	})
+}
