@@ -55,14 +55,14 @@ func TestMiddleware(t *testing.T) {
 		"other":   errors.New("boom"),
 	}
 	tests := []struct {
-		name     string
-		headers  []string
-		require  Authorizer
-		status   int
-		wwwAuth  string // exact; "-" = must be absent
-		code     string
-		retry    bool
-		reason   string
+		name    string
+		headers []string
+		require Authorizer
+		status  int
+		wwwAuth string // exact; "-" = must be absent
+		code    string
+		retry   bool
+		reason  string
 	}{
 		{"ok", []string{"Bearer good"}, nil, 200, "-", "", false, ""},
 		{"scheme case", []string{"bEaReR good"}, nil, 200, "-", "", false, ""},

@@ -70,7 +70,7 @@ func (c Challenge) Set(h http.Header) { h.Set("WWW-Authenticate", c.String()) }
 // sanitize keeps only the characters RFC 6750 allows in error,
 // error_description and scope values: %x20-21 / %x23-5B / %x5D-7E
 // (printable ASCII without '"' and '\'). Others become '?' (quote and
-// backslash become '\'' and '/'). Spaces are allowed only if space is true.
+// backslash become '\” and '/'). Spaces are allowed only if space is true.
 func sanitize(s string, space bool) string {
 	var b strings.Builder
 	b.Grow(len(s))
