@@ -1,0 +1,130 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/entragate/entragate/httpauth"
+	"github.com/entragate/entragate/obo"
+)
+
+// graphMe exchanges the caller's token for a Graph token (OBO) and answers
+// {"claims": ..., "graphResponse": ...}.
+func (h *handler) graphMe(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	res, ok1 := httpauth.FromContext(ctx)
+	raw, ok2 := httpauth.TokenFromContext(ctx)
+	if !ok1 || !ok2 {
+		writeProblem(w, http.StatusInternalServerError, "internal_error", "No validated token in the request context.")
+		return
+	}
+	tok, err := h.cfg.OBO.Token(ctx, obo.Request{Assertion: raw, Scopes: h.cfg.GraphScopes})
+	if err == nil && (tok == nil || tok.AccessToken == "") {
+		err = fmt.Errorf("%w: empty token", obo.ErrMalformedResponse)
+	}
+	if err != nil {
+		h.oboFailure(w, r, err)
+		return
+	}
+	body, status, err := h.callGraph(ctx, tok.AccessToken)
+	if err != nil {
+		h.graphFailure(w, r, status, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Claims        json.RawMessage `json:"claims"`
+		GraphResponse json.RawMessage `json:"graphResponse"`
+	}{res.Claims, body})
+}
+
+// Graph failures.
+var (
+	ErrGraphStatus    = errors.New("gateway: Microsoft Graph answered with an error status")
+	ErrGraphTooLarge  = errors.New("gateway: Microsoft Graph answer too large")
+	ErrGraphMalformed = errors.New("gateway: Microsoft Graph answer is not JSON")
+	ErrGraphTransport = errors.New("gateway: Microsoft Graph unreachable")
+)
+
+// callGraph GETs the Graph resource with the OBO token. It returns the
+// JSON body on 2xx; otherwise the status (0 for transport errors) and an
+// error wrapping one of the ErrGraph* sentinels.
+func (h *handler) callGraph(ctx context.Context, token string) (json.RawMessage, int, error) {
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.GraphTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.graph, nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %w", ErrGraphTransport, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept", "application/json")
+	resp, err := h.cfg.Graph.Do(req)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %w", ErrGraphTransport, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, h.cfg.MaxGraphBytes+1))
+	if err != nil {
+		return nil, resp.StatusCode, fmt.Errorf("%w: reading the answer: %w", ErrGraphTransport, err)
+	}
+	if int64(len(data)) > h.cfg.MaxGraphBytes {
+		return nil, resp.StatusCode, fmt.Errorf("%w: more than %d bytes", ErrGraphTooLarge, h.cfg.MaxGraphBytes)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, resp.StatusCode, fmt.Errorf("%w: %d%s", ErrGraphStatus, resp.StatusCode, graphErrorCode(data))
+	}
+	data = bytes.TrimSpace(data)
+	if !json.Valid(data) || len(data) == 0 || data[0] != '{' {
+		return nil, resp.StatusCode, ErrGraphMalformed
+	}
+	return json.RawMessage(data), resp.StatusCode, nil
+}
+
+// graphErrorCode extracts Graph's error.code (e.g. InvalidAuthenticationToken)
+// as " (code)", bounded and sanitised; "" if absent.
+func graphErrorCode(data []byte) string {
+	var e struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(data, &e) != nil || e.Error.Code == "" {
+		return ""
+	}
+	code := e.Error.Code
+	if len(code) > 64 {
+		code = code[:64]
+	}
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-') {
+			return ""
+		}
+	}
+	return " (" + code + ")"
+}
+
+func (h *handler) graphFailure(w http.ResponseWriter, r *http.Request, status int, err error) {
+	h.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "Microsoft Graph call failed",
+		slog.Int("graph_status", status), slog.String("error", err.Error()))
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		writeProblem(w, http.StatusGatewayTimeout, "downstream_timeout", "Microsoft Graph did not answer in time.")
+	case errors.Is(err, ErrGraphStatus):
+		detail := fmt.Sprintf("Microsoft Graph answered %d %s%s.", status, http.StatusText(status),
+			strings.TrimPrefix(err.Error(), ErrGraphStatus.Error()+": "+fmt.Sprint(status)))
+		writeProblem(w, http.StatusBadGateway, "downstream_error", detail)
+	case errors.Is(err, ErrGraphTooLarge):
+		writeProblem(w, http.StatusBadGateway, "downstream_error", "Microsoft Graph's answer exceeds the size limit.")
+	case errors.Is(err, ErrGraphMalformed):
+		writeProblem(w, http.StatusBadGateway, "downstream_error", "Microsoft Graph's answer is not a JSON object.")
+	default:
+		writeProblem(w, http.StatusBadGateway, "downstream_unavailable", "Microsoft Graph could not be reached.")
+	}
+}
