@@ -27,6 +27,9 @@ type Request struct {
 	// Claims is an optional claims request (JSON), e.g. from a client's
 	// capabilities or a previous claims challenge. Part of the cache key.
 	Claims string
+	// TenantID optionally overrides Config.TenantID for this call: for
+	// multi-tenant APIs, the validated token's tid. Part of the cache key.
+	TenantID string
 }
 
 // Token is a downstream access token.

@@ -1,0 +1,278 @@
+package obo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Request bounds.
+const (
+	MaxAssertionBytes = 32 << 10
+	MaxScopes         = 32
+	MaxScopeBytes     = 512
+	MaxClaimsBytes    = 8 << 10
+)
+
+// GrantTypeJWTBearer is the OBO grant type.
+const GrantTypeJWTBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+// Token returns a downstream token for req: from L1, else L2, else one
+// token endpoint request shared by all identical concurrent callers. A
+// caller's cancellation never cancels the shared request for the others.
+// Errors: *TokenError (refusals), ErrTimeout, ErrUnavailable,
+// ErrMalformedResponse, ErrInvalidRequest, ErrCredential; see KindOf.
+func (c *Client) Token(ctx context.Context, req Request) (*Token, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, ctxErr(err)
+	}
+	tenant := c.tenant
+	if req.TenantID != "" {
+		tenant = req.TenantID
+	}
+	scopes, err := checkRequest(req, tenant)
+	if err != nil {
+		return nil, err
+	}
+	key := CacheKey(c.instance, tenant, c.clientID, req.Assertion, scopes, req.Claims)
+	if tok := c.lookup(ctx, c.l1, key, c.now()); tok != nil {
+		c.obs.CacheLookup("l1")
+		return tok, nil
+	}
+	if te := c.throttle.check(key, c.now()); te != nil {
+		c.obs.TokenRequest("throttled_local", 0)
+		return nil, te
+	}
+	cl, leader := c.flight.join(key)
+	if !leader {
+		c.obs.SingleFlightMerge()
+		select {
+		case <-cl.done:
+			return copyToken(cl.tok), cl.err
+		case <-ctx.Done():
+			return nil, ctxErr(ctx.Err())
+		}
+	}
+	// Leader: the shared work must not die with this caller's context.
+	tok, err := c.fill(context.WithoutCancel(ctx), key, tenant, scopes, req)
+	c.flight.finish(key, cl, tok, err)
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, ctxErr(cerr)
+	}
+	return copyToken(tok), err
+}
+
+// fill runs under single flight: L1 again, L2, then the token endpoint.
+func (c *Client) fill(ctx context.Context, key, tenant string, scopes []string, req Request) (*Token, error) {
+	if tok := c.lookup(ctx, c.l1, key, c.now()); tok != nil {
+		c.obs.CacheLookup("l1")
+		return tok, nil
+	}
+	if c.l2 != nil {
+		if v, ok, err := c.l2.Get(ctx, key); err != nil {
+			c.l2Failed("get", err)
+		} else if ok {
+			if e, err := decodeEntry(v); err != nil {
+				c.l2Failed("decode", err)
+			} else if c.usable(e, c.now()) {
+				c.obs.CacheLookup("l2")
+				_ = c.l1.Set(ctx, key, v, e.tok.ExpiresAt)
+				return &e.tok, nil
+			}
+		}
+	}
+	c.obs.CacheLookup("miss")
+	tctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	start := c.now()
+	ans, err := c.exchange(tctx, tenant, scopes, req)
+	latency := c.now().Sub(start)
+	if err != nil {
+		var te *TokenError
+		if errors.As(err, &te) && te.RetryAfter > 0 {
+			c.throttle.set(key, te, c.now())
+		}
+		c.obs.TokenRequest(KindOf(err).String(), latency)
+		c.log.LogAttrs(ctx, levelFor(err), "obo token request failed",
+			stringAttr("kind", KindOf(err).String()), stringAttr("error", err.Error()), stringAttr("key", key[:12]))
+		return nil, err
+	}
+	c.obs.TokenRequest("success", latency)
+	e := &entry{tok: ans.Token, obtainedAt: start}
+	if c.usable(e, c.now()) {
+		v := encodeEntry(e)
+		_ = c.l1.Set(ctx, key, v, e.tok.ExpiresAt)
+		if c.l2 != nil {
+			if err := c.l2.Set(ctx, key, v, e.tok.ExpiresAt); err != nil {
+				c.l2Failed("set", err)
+			}
+		}
+	}
+	return &e.tok, nil
+}
+
+// lookup returns a usable token from cache, or nil.
+func (c *Client) lookup(ctx context.Context, cache Cache, key string, now time.Time) *Token {
+	v, ok, err := cache.Get(ctx, key)
+	if err != nil || !ok {
+		return nil
+	}
+	e, err := decodeEntry(v)
+	if err != nil || !c.usable(e, now) {
+		return nil
+	}
+	return &e.tok
+}
+
+// usable: more than min(margin, lifetime/4) of life left; never past expiry.
+func (c *Client) usable(e *entry, now time.Time) bool {
+	life := e.tok.ExpiresAt.Sub(e.obtainedAt)
+	m := min(c.margin, life/4)
+	return now.Before(e.tok.ExpiresAt.Add(-max(m, 0)))
+}
+
+// exchange performs one token endpoint round trip.
+func (c *Client) exchange(ctx context.Context, tenant string, scopes []string, req Request) (*Answer, error) {
+	endpoint := c.TokenEndpoint(tenant)
+	form := url.Values{
+		"grant_type":          {GrantTypeJWTBearer},
+		"client_id":           {c.clientID},
+		"assertion":           {req.Assertion},
+		"scope":               {strings.Join(scopes, " ")},
+		"requested_token_use": {"on_behalf_of"},
+	}
+	if req.Claims != "" {
+		form.Set("claims", req.Claims)
+	}
+	if err := c.cred.Apply(ctx, CredentialParams{ClientID: c.clientID, TokenEndpoint: endpoint, Now: c.now()}, form); err != nil {
+		if !errors.Is(err, ErrCredential) {
+			err = fmt.Errorf("%w: %w", ErrCredential, err)
+		}
+		return nil, err
+	}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, fmt.Errorf("%w: building request", ErrUnavailable)
+	}
+	hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	hr.Header.Set("Accept", "application/json")
+	hr.Header.Set("client-request-id", requestID())
+	hr.Header.Set("return-client-request-id", "true")
+	hr.Header.Set("x-client-SKU", "entragate")
+	resp, err := c.doer.Do(hr)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+			return nil, &timeoutError{msg: "token endpoint did not answer in time"}
+		}
+		return nil, fmt.Errorf("%w: %s", ErrUnavailable, safeTransportError(err))
+	}
+	defer resp.Body.Close()
+	if resp.Request != nil && resp.Request.URL != nil && resp.Request.URL.String() != endpoint {
+		return nil, fmt.Errorf("%w: token endpoint redirected; refusing", ErrUnavailable)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswerBytes+1))
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+			return nil, &timeoutError{msg: "token endpoint answer timed out"}
+		}
+		return nil, fmt.Errorf("%w: reading answer: %s", ErrUnavailable, safeTransportError(err))
+	}
+	truncated := len(body) > MaxAnswerBytes
+	if truncated {
+		body = body[:MaxAnswerBytes]
+	}
+	return ParseAnswer(resp.StatusCode, resp.Header, body, truncated, c.now())
+}
+
+// checkRequest validates req and returns its normalized scopes.
+func checkRequest(req Request, tenant string) ([]string, error) {
+	if !compactJWT(req.Assertion, MaxAssertionBytes) {
+		return nil, fmt.Errorf("%w: assertion missing, too large or not a compact JWT", ErrInvalidRequest)
+	}
+	if !validSegment(tenant) {
+		return nil, fmt.Errorf("%w: tenant id", ErrInvalidRequest)
+	}
+	scopes := NormalizeScopes(req.Scopes)
+	if len(scopes) == 0 || len(scopes) > MaxScopes {
+		return nil, fmt.Errorf("%w: need 1 to %d scopes", ErrInvalidRequest, MaxScopes)
+	}
+	for _, s := range scopes {
+		if len(s) > MaxScopeBytes || strings.ContainsFunc(s, func(r rune) bool { return r < 0x21 || r == 0x7f || r == '"' || r == '\\' }) {
+			return nil, fmt.Errorf("%w: scope too long or with forbidden characters", ErrInvalidRequest)
+		}
+	}
+	if req.Claims != "" && (len(req.Claims) > MaxClaimsBytes || !json.Valid([]byte(req.Claims))) {
+		return nil, fmt.Errorf("%w: claims must be JSON of at most %d bytes", ErrInvalidRequest, MaxClaimsBytes)
+	}
+	return scopes, nil
+}
+
+// compactJWT reports whether s looks like a compact JWS: three base64url
+// segments (the first two non-empty), at most n bytes.
+func compactJWT(s string, n int) bool {
+	if len(s) == 0 || len(s) > n {
+		return false
+	}
+	dots, seg := 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if seg == 0 {
+				return false
+			}
+			dots, seg = dots+1, 0
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
+			seg++
+		default:
+			return false
+		}
+	}
+	return dots == 2
+}
+
+func copyToken(t *Token) *Token {
+	if t == nil {
+		return nil
+	}
+	cp := *t
+	return &cp
+}
+
+func ctxErr(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &timeoutError{msg: "caller deadline exceeded"}
+	}
+	return fmt.Errorf("obo: %w", err)
+}
+
+// safeTransportError describes a transport error without the request URL's
+// query (there is none for the token endpoint, but stay safe) or body.
+func safeTransportError(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	s := err.Error()
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}
+
+func requestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
