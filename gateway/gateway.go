@@ -85,6 +85,9 @@ type Config struct {
 	GraphBaseURL      string // default DefaultGraphBaseURL
 	GraphRelativePath string // default "me"
 	GraphScopes       []string
+	// PerTenantOBO sends the validated token's tid as the OBO tenant
+	// (multi-tenant APIs: organizations/common); otherwise obo's TenantID.
+	PerTenantOBO bool
 	GraphTimeout      time.Duration // default DefaultGraphTimeout
 	MaxGraphBytes     int64         // default DefaultMaxGraphBytes
 

@@ -25,7 +25,11 @@ func (h *handler) graphMe(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusInternalServerError, "internal_error", "No validated token in the request context.")
 		return
 	}
-	tok, err := h.cfg.OBO.Token(ctx, obo.Request{Assertion: raw, Scopes: h.cfg.GraphScopes})
+	oreq := obo.Request{Assertion: raw, Scopes: h.cfg.GraphScopes}
+	if h.cfg.PerTenantOBO {
+		oreq.TenantID = res.TenantID
+	}
+	tok, err := h.cfg.OBO.Token(ctx, oreq)
 	if err == nil && (tok == nil || tok.AccessToken == "") {
 		err = fmt.Errorf("%w: empty token", obo.ErrMalformedResponse)
 	}
