@@ -87,9 +87,9 @@ type Config struct {
 	GraphScopes       []string
 	// PerTenantOBO sends the validated token's tid as the OBO tenant
 	// (multi-tenant APIs: organizations/common); otherwise obo's TenantID.
-	PerTenantOBO bool
-	GraphTimeout      time.Duration // default DefaultGraphTimeout
-	MaxGraphBytes     int64         // default DefaultMaxGraphBytes
+	PerTenantOBO  bool
+	GraphTimeout  time.Duration // default DefaultGraphTimeout
+	MaxGraphBytes int64         // default DefaultMaxGraphBytes
 
 	// Ready reports readiness for /readyz; nil means always ready.
 	Ready func() ReadyStatus
