@@ -153,3 +153,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestDerived(t *testing.T) {
+	c, err := Parse([]byte(minimal + "  RequiredScopes: [access_as_user]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, jwks, file := c.KeySource()
+	if meta != "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0/.well-known/openid-configuration" || jwks != "" || file != "" {
+		t.Fatal(meta, jwks, file)
+	}
+	vc := c.ValidatorConfig(nil, time.Now)
+	if vc.ClientID != c.AzureAd.ClientId || vc.MaxTokenSize != DefaultMaxTokenSize || vc.Algorithms[0] != "RS256" {
+		t.Fatalf("%+v", vc)
+	}
+	if r := c.Requirement(); len(r.AnyScopes) != 1 || c.MultiTenant() {
+		t.Fatal(r)
+	}
+	c.AzureAd.JwksUrl = "https://keys.example.com/keys"
+	if _, jwks, _ := c.KeySource(); jwks == "" {
+		t.Fatal("JwksUrl ignored")
+	}
+}
