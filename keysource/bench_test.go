@@ -15,6 +15,7 @@ func BenchmarkKeyHit(b *testing.B) {
 	}
 	ctx := context.Background()
 	b.ReportAllocs()
+	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := s.Key(ctx, "K2", ""); err != nil {

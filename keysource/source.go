@@ -2,6 +2,7 @@ package keysource
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -36,9 +37,17 @@ type Source struct {
 
 // call is one fetch; waiters block on done, then read err.
 type call struct {
-	done chan struct{}
-	err  error
+	done    chan struct{}
+	err     error
+	started time.Time // by Config.Now
 }
+
+// ErrFetchStuck: a fetch outlived its bound (a Doer ignoring its context);
+// waiters give up on it and the next attempt starts afresh.
+var ErrFetchStuck = errors.New("keysource: key fetch did not finish in time")
+
+// stuckAfter bounds a whole refresh (metadata + keys, each FetchTimeout).
+func (s *Source) stuckAfter() time.Duration { return 2*s.cfg.FetchTimeout + time.Second }
 
 // New checks cfg, applies defaults and returns a Source holding no keys
 // yet. It does no I/O: the first fetch happens on Run, Refresh or Key.
@@ -80,9 +89,11 @@ func (s *Source) Key(ctx context.Context, kid, x5t string) (*jwk.Key, error) {
 	if len(kid) > maxIDLen || len(x5t) > maxIDLen {
 		return nil, notFound("key id too long", nil)
 	}
-	negID := "t:" + x5t
-	if kid != "" {
-		negID = "k:" + kid
+	negID := func() string { // built only off the hot path
+		if kid != "" {
+			return "k:" + kid
+		}
+		return "t:" + x5t
 	}
 	waited := false // at most one fetch wait per call
 	var waitErr error
@@ -91,7 +102,7 @@ func (s *Source) Key(ctx context.Context, kid, x5t string) (*jwk.Key, error) {
 		s.mu.Lock()
 		if s.usableLocked(now) {
 			if k, ok := s.set.Lookup(kid, x5t); ok {
-				if !waited && s.running == 0 && s.inflight == nil && !now.Before(s.nextRefresh) {
+				if !waited && s.running == 0 && s.activeLocked(now) == nil && !now.Before(s.nextRefresh) {
 					c := s.startLocked(ctx) // lazy scheduled refresh (edge / no Run loop)
 					s.mu.Unlock()
 					waitErr, waited = s.wait(ctx, c), true
@@ -102,17 +113,17 @@ func (s *Source) Key(ctx context.Context, kid, x5t string) (*jwk.Key, error) {
 			}
 			if waited {
 				if waitErr == nil {
-					s.neg.add(negID, now.Add(s.cfg.NegativeTTL), now)
+					s.neg.add(negID(), now.Add(s.cfg.NegativeTTL), now)
 				}
 				s.mu.Unlock()
 				return nil, notFound("no key with this id after refresh", waitErr)
 			}
-			if s.neg.has(negID, now) {
+			if s.neg.has(negID(), now) {
 				s.mu.Unlock()
 				s.obs.NegativeCacheHit()
 				return nil, notFound("key id recently unknown", nil)
 			}
-			if c := s.inflight; c != nil {
+			if c := s.activeLocked(now); c != nil {
 				s.mu.Unlock()
 				s.obs.UnknownKid(UnknownKidMerged)
 				waitErr, waited = s.wait(ctx, c), true
@@ -140,7 +151,7 @@ func (s *Source) Key(ctx context.Context, kid, x5t string) (*jwk.Key, error) {
 			s.mu.Unlock()
 			return nil, unavailable("signing keys could not be loaded", err, retry)
 		}
-		if c := s.inflight; c != nil {
+		if c := s.activeLocked(now); c != nil {
 			s.mu.Unlock()
 			waitErr, waited = s.wait(ctx, c), true
 			continue
@@ -173,7 +184,7 @@ func (s *Source) Refresh(ctx context.Context) error {
 func (s *Source) RefreshIfDue(ctx context.Context) error {
 	now := s.cfg.Now()
 	s.mu.Lock()
-	c := s.inflight
+	c := s.activeLocked(now)
 	if c == nil {
 		if now.Before(s.nextRefresh) {
 			s.mu.Unlock()
@@ -232,15 +243,24 @@ func (s *Source) usableLocked(now time.Time) bool {
 	return s.set != nil && now.Sub(s.fetchedAt) <= s.cfg.MaxStale
 }
 
+// activeLocked returns the fetch in flight unless it is overdue.
+func (s *Source) activeLocked(now time.Time) *call {
+	if c := s.inflight; c != nil && now.Sub(c.started) < s.stuckAfter() {
+		return c
+	}
+	return nil
+}
+
 // startLocked returns the fetch in flight or starts one. The fetch runs in
 // its own goroutine, detached from the caller's cancellation (but keeping
 // its values) and bounded by FetchTimeout per request, so that every
 // waiter can give up on its own ctx without aborting the others.
 func (s *Source) startLocked(ctx context.Context) *call {
-	if s.inflight != nil {
-		return s.inflight
+	now := s.cfg.Now()
+	if c := s.activeLocked(now); c != nil {
+		return c
 	}
-	c := &call{done: make(chan struct{})}
+	c := &call{done: make(chan struct{}), started: now}
 	s.inflight = c
 	prevURI := s.jwksURI
 	go s.fetch(context.WithoutCancel(ctx), c, prevURI)
@@ -251,7 +271,9 @@ func (s *Source) fetch(ctx context.Context, c *call, prevURI string) {
 	set, uri, metaErr, err := s.fetchSet(ctx, prevURI)
 	now := s.cfg.Now()
 	s.mu.Lock()
-	s.inflight = nil
+	if s.inflight == c {
+		s.inflight = nil
+	}
 	s.metaErr = metaErr
 	if metaErr != nil {
 		s.cfg.Logger.Warn("keysource: metadata refresh failed; using the previous jwks_uri",
@@ -309,12 +331,17 @@ func (s *Source) backoff(n int) time.Duration {
 	return d/2 + time.Duration(float64(d/2)*s.cfg.Rand())
 }
 
-// wait blocks until c is done or ctx ends.
+// wait blocks until c is done, ctx ends, or the fetch is overdue (a Doer
+// that ignores its context must not hold requests forever).
 func (s *Source) wait(ctx context.Context, c *call) error {
+	t := time.NewTimer(s.stuckAfter())
+	defer t.Stop()
 	select {
 	case <-c.done:
 		return c.err
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-t.C:
+		return ErrFetchStuck
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -316,3 +317,42 @@ func TestWaiterHonoursOwnContext(t *testing.T) {
 	// The fetch goes on for others; releasing the server lets it finish.
 	ks.setMode(modeOK)
 }
+
+// stuckDoer ignores its context and never answers until released.
+type stuckDoer struct{ release chan struct{} }
+
+func (d stuckDoer) Do(r *http.Request) (*http.Response, error) {
+	<-d.release
+	return nil, errors.New("released")
+}
+
+func TestDoerIgnoringContextDoesNotWedge(t *testing.T) {
+	d := stuckDoer{release: make(chan struct{})}
+	defer close(d.release)
+	clk := newClock()
+	s, err := New(Config{JWKSURL: "https://keys.example/k", Doer: d, Now: clk.Now,
+		FetchTimeout: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Key(context.Background(), "K1", "")
+	if !errors.Is(err, jwk.ErrKeySetUnavailable) || !errors.Is(err, ErrFetchStuck) {
+		t.Fatalf("Key: %v, want unavailable/ErrFetchStuck", err)
+	}
+	// By the clock the fetch is overdue: a new attempt starts instead of
+	// joining the wedged one.
+	clk.Advance(time.Minute)
+	s.mu.Lock()
+	c1 := s.inflight
+	c2 := s.startLocked(context.Background())
+	s.mu.Unlock()
+	if c1 == c2 {
+		t.Fatal("joined an overdue fetch")
+	}
+}
+
+// Source satisfies validate.Keys (checked structurally, so this package's
+// tests do not depend on validate being mid-edit).
+var _ interface {
+	Key(ctx context.Context, kid, x5t string) (*jwk.Key, error)
+} = (*Source)(nil)
