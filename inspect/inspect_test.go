@@ -1,0 +1,188 @@
+package inspect
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entragate/entragate/validate"
+	vt "github.com/entragate/entragate/validate/validatetest"
+)
+
+func run(t *testing.T, args []string, stdin string, opts Options) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(args, strings.NewReader(stdin), &out, &errb, opts)
+	return code, out.String(), errb.String()
+}
+
+// The shared acceptance table, through the command.
+func TestAcceptanceCases(t *testing.T) {
+	env, err := vt.NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	jwksFile := filepath.Join(dir, "keys.json")
+	if err := os.WriteFile(jwksFile, env.JWKS, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := env.Cases()
+	if len(cases) < 50 {
+		t.Fatalf("only %d cases", len(cases))
+	}
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			tenant := tc.Tenant
+			if tenant == "" {
+				tenant = vt.TenantID
+			}
+			args := []string{"--jwks", jwksFile, "--tenant", tenant, "--at", env.Now.Format(time.RFC3339), "--json"}
+			for _, a := range tc.AllowedTenants {
+				args = append(args, "--allowed-tenant", a)
+			}
+			auds := tc.Audiences
+			if auds == nil {
+				auds = []string{vt.ClientID, vt.AppIDURI}
+			}
+			for _, a := range auds {
+				args = append(args, "--audience", a)
+			}
+			code, out, errOut := run(t, append(args, "-"), tc.Token, Options{})
+			var rep report
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("exit %d, stderr %q, bad JSON: %v", code, errOut, err)
+			}
+			wantCode := ExitRefused
+			if tc.Want == "" {
+				wantCode = ExitAccepted
+			}
+			if code != wantCode || rep.Reason != tc.Want {
+				t.Fatalf("exit %d reason %q (%s), want %d %q", code, rep.Reason, rep.Message, wantCode, tc.Want)
+			}
+			if tc.Want != "" && (rep.Message == "" || rep.Fix == "") {
+				t.Fatal("refusal without message or fix")
+			}
+			if i := strings.LastIndexByte(tc.Token, '.'); i > 0 && len(tc.Token)-i > 20 && strings.Contains(out+errOut, tc.Token[i+1:]) {
+				t.Fatal("output echoes the token's signature")
+			}
+			if strings.Contains(out, tc.Token) {
+				t.Fatal("output echoes the token")
+			}
+		})
+	}
+}
+
+func shared(t *testing.T, parts ...string) string {
+	p := filepath.Join(append([]string{"..", "..", "shared", "testdata", "entra"}, parts...)...)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("shared test data missing: %v", err)
+	}
+	return p
+}
+
+func TestRealTokenText(t *testing.T) {
+	tok, err := os.ReadFile(shared(t, "tokens", "keyvault-doc-2019-nbCwW11w3XkB.jwt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := shared(t, "jwks", "nbCwW11w3XkB-key.reformatted-from-js.json")
+	base := []string{"--jwks", keys, "--tenant", "72f988bf-86f1-41af-91ab-2d7cd011db47", "--audience", "https://vault.azure.net"}
+	code, out, errOut := run(t, append(base, "--at", "2019-01-28T18:00:00Z"), "Bearer "+string(tok), Options{})
+	if code != ExitAccepted || !strings.Contains(out, "Verdict: ACCEPTED") || !strings.Contains(out, "v1.0 access token, app-only") ||
+		!strings.Contains(out, "2019-01-28T18:50:13Z (in 50m13s)") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	now := func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+	code, out, _ = run(t, append(base, strings.TrimSpace(string(tok))), "", Options{Now: now})
+	if code != ExitRefused || !strings.Contains(out, "REFUSED (token_expired)") || !strings.Contains(out, "Fix: ") || !strings.Contains(out, " ago)") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if strings.Contains(out, strings.TrimSpace(string(tok))[:40]) {
+		t.Fatal("token printed back")
+	}
+}
+
+func TestUsageAndSources(t *testing.T) {
+	env, err := vt.NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := env.GoodToken(env.V2())
+	at := env.Now.Format(time.RFC3339)
+	metadata := []byte(`{"issuer":"https://login.microsoftonline.com/{tenantid}/v2.0","jwks_uri":"https://login.microsoftonline.com/common/discovery/v2.0/keys"}`)
+	var fetched []string
+	fetch := func(_ context.Context, url string) ([]byte, error) {
+		fetched = append(fetched, url)
+		switch url {
+		case "https://keys.example/keys":
+			return env.JWKS, nil
+		case "https://md.example/openid":
+			return metadata, nil
+		case "https://login.microsoftonline.com/common/discovery/v2.0/keys":
+			return env.JWKS, nil
+		}
+		return nil, errors.New("404")
+	}
+	loadCfg := func(path string) (validate.Config, error) {
+		if path != "gw.yaml" {
+			return validate.Config{}, errors.New("no such file")
+		}
+		return validate.Config{TenantID: vt.TenantID, ClientID: vt.ClientID}, nil
+	}
+	cases := []struct {
+		name string
+		args []string
+		opts Options
+		code int
+	}{
+		{"jwks URL without fetcher", []string{"--jwks", "https://keys.example/keys", "--tenant", vt.TenantID, "--client-id", vt.ClientID, "--at", at}, Options{}, ExitUsage},
+		{"jwks URL", []string{"--jwks", "https://keys.example/keys", "--tenant", vt.TenantID, "--client-id", vt.ClientID, "--at", at}, Options{Fetch: fetch}, ExitAccepted},
+		{"metadata URL", []string{"--metadata", "https://md.example/openid", "--tenant", vt.TenantID, "--client-id", vt.ClientID, "--at", at}, Options{Fetch: fetch}, ExitAccepted},
+		{"config", []string{"--config", "gw.yaml", "--jwks", "https://keys.example/keys", "--at", at}, Options{Fetch: fetch, LoadConfig: loadCfg}, ExitAccepted},
+		{"config missing", []string{"--config", "x.yaml", "--jwks", "https://keys.example/keys"}, Options{Fetch: fetch, LoadConfig: loadCfg}, ExitUsage},
+		{"config unsupported", []string{"--config", "gw.yaml"}, Options{}, ExitUsage},
+		{"tenant and audience from token", []string{"--jwks", "https://keys.example/keys", "--at", at}, Options{Fetch: fetch}, ExitAccepted},
+		{"no keys", []string{"--tenant", vt.TenantID, "--client-id", vt.ClientID}, Options{}, ExitUsage},
+		{"bad flag", []string{"--nope"}, Options{}, ExitUsage},
+		{"bad --at", []string{"--at", "yesterday", "--jwks", "x"}, Options{}, ExitUsage},
+		{"two tokens", []string{"a", "b"}, Options{}, ExitUsage},
+		{"bad tenant", []string{"--jwks", "https://keys.example/keys", "--tenant", "organizations", "--client-id", vt.ClientID}, Options{Fetch: fetch}, ExitUsage},
+		{"help", []string{"-h"}, Options{}, ExitUsage},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := run(t, tc.args, tok, tc.opts)
+			if code != tc.code {
+				t.Fatalf("exit %d want %d\n%s\n%s", code, tc.code, out, errOut)
+			}
+			if strings.Contains(out+errOut, tok[len(tok)-30:]) {
+				t.Fatal("token echoed")
+			}
+		})
+	}
+	if len(fetched) == 0 {
+		t.Fatal("fetch never called")
+	}
+}
+
+func TestEmptyStdin(t *testing.T) {
+	if code, _, _ := run(t, []string{"--jwks", "x"}, "  \n", Options{}); code != ExitUsage {
+		t.Fatal(code)
+	}
+}
+
+func TestClean(t *testing.T) {
+	if got := clean("a\x1b[31mb\n"); got != "a?[31mb?" {
+		t.Fatal(got)
+	}
+	if got := clean(strings.Repeat("x", 500)); len([]rune(got)) != 201 {
+		t.Fatal(len(got))
+	}
+}
