@@ -99,6 +99,9 @@ func (s *Source) get(ctx context.Context, what, rawURL string) ([]byte, error) {
 		return nil, fail(0, err)
 	}
 	req.Header.Set("Accept", "application/json")
+	// Revalidate through any intermediary cache: an unknown-kid refresh
+	// must see the set as published now, not a cached copy.
+	req.Header.Set("Cache-Control", "no-cache")
 	resp, err := s.cfg.Doer.Do(req)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {

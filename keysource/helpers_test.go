@@ -146,7 +146,7 @@ func newKeyServer(t testing.TB, kids ...string) *keyServer {
 	})
 	mux.HandleFunc("/tenant/discovery/v2.0/keys", func(w http.ResponseWriter, r *http.Request) {
 		ks.keyHits.Add(1)
-		if r.Header.Get("Accept") != "application/json" {
+		if r.Header.Get("Accept") != "application/json" || r.Header.Get("Cache-Control") != "no-cache" {
 			http.Error(w, "bad accept", http.StatusNotAcceptable)
 			return
 		}
