@@ -161,7 +161,9 @@ func (m *Metrics) KeySet(keys int, fetchedAt time.Time) {
 }
 
 // UnknownKid implements keysource.Observer.
-func (m *Metrics) UnknownKid(outcome string) { m.unknownKids.WithLabelValues(bounded(outcome, 32)).Inc() }
+func (m *Metrics) UnknownKid(outcome string) {
+	m.unknownKids.WithLabelValues(bounded(outcome, 32)).Inc()
+}
 
 // NegativeCacheHit implements keysource.Observer.
 func (m *Metrics) NegativeCacheHit() { m.negativeHits.Inc() }

@@ -1,0 +1,170 @@
+// Package server wires entragate's native gateway from a config.Config:
+// one shared key source, the validator, the hardened HTTP client, the OBO
+// client with its caches, the gateway handler and Prometheus metrics, and
+// runs them behind an http.Server with graceful shutdown. Native only.
+package server
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/entragate/entragate/config"
+	"github.com/entragate/entragate/gateway"
+	"github.com/entragate/entragate/httpclient"
+	"github.com/entragate/entragate/keysource"
+	"github.com/entragate/entragate/metrics"
+	"github.com/entragate/entragate/obo"
+	"github.com/entragate/entragate/tokencache"
+	"github.com/entragate/entragate/validate"
+)
+
+// ErrConfig wraps start-up failures caused by the configuration or the
+// environment (missing secrets, unreadable certificates...).
+var ErrConfig = errors.New("server: cannot build the gateway")
+
+// Options configures New. Config is required and must be validated
+// (config.Parse / config.LoadFile do that).
+type Options struct {
+	Config *config.Config
+	Logger *slog.Logger // default: from Config.Logging to stderr
+	// LookupEnv reads secrets (default os.LookupEnv).
+	LookupEnv func(string) (string, bool)
+	// Now is the clock for every component (default time.Now).
+	Now func() time.Time
+	// RootCAs overrides the system roots for outbound TLS (dev mode, tests).
+	RootCAs *x509.CertPool
+	// HTTPClient overrides the outbound client (tests); default httpclient.New.
+	HTTPClient *http.Client
+	// L2 is an optional shared OBO cache (e.g. Redis), built by the caller.
+	L2 obo.Cache
+	// Version is reported in the User-Agent.
+	Version string
+}
+
+// Server is a built gateway. Create it with New, start it with Run.
+type Server struct {
+	cfg       *config.Config
+	log       *slog.Logger
+	now       func() time.Time
+	Keys      *keysource.Source
+	Validator *validate.Validator
+	OBO       *obo.Client // nil when no MicrosoftGraph downstream API is configured
+	Metrics   *metrics.Metrics
+	handler   http.Handler
+}
+
+// New builds every component. It does no network I/O (keys load on Run or
+// on the first request).
+func New(opts Options) (*Server, error) {
+	cfg := opts.Config
+	if cfg == nil {
+		return nil, fmt.Errorf("%w: no configuration", ErrConfig)
+	}
+	if opts.Logger == nil {
+		opts.Logger = NewLogger(os.Stderr, cfg.Logging)
+	}
+	if opts.LookupEnv == nil {
+		opts.LookupEnv = os.LookupEnv
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{cfg: cfg, log: opts.Logger, now: opts.Now, Metrics: metrics.New(metrics.Options{})}
+	ua := "entragate"
+	if opts.Version != "" {
+		ua += "/" + opts.Version
+	}
+	client := opts.HTTPClient
+	if client == nil {
+		client = httpclient.New(httpclient.Options{RootCAs: opts.RootCAs, UserAgent: ua, Timeout: 30 * time.Second})
+	}
+
+	meta, jwks, file := cfg.KeySource()
+	k := cfg.Keys
+	src, err := keysource.New(keysource.Config{
+		MetadataURL: meta, JWKSURL: jwks, File: file, Doer: client, Now: opts.Now,
+		Logger: opts.Logger.With("component", "keysource"), Observer: s.Metrics,
+		RefreshInterval: k.RefreshInterval, UnknownKidInterval: k.UnknownKidInterval, NegativeTTL: k.NegativeTTL,
+		MaxStale: k.MaxStale, FetchTimeout: k.FetchTimeout, MaxBytes: k.MaxBytes, AllowInsecureHTTP: k.AllowInsecureHTTP,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: key source: %w", ErrConfig, err)
+	}
+	s.Keys = src
+	s.Metrics.WatchKeySource("entra", src.Status)
+
+	v, err := cfg.NewValidator(src, opts.Now)
+	if err != nil {
+		return nil, fmt.Errorf("%w: validator: %w", ErrConfig, err)
+	}
+	s.Validator = v
+
+	gcfg := gateway.Config{
+		Validator: v, Require: cfg.Requirement(), Ready: s.ready, RetryAfter: k.RetryAfter,
+		MaxTokenSize: cfg.Validation.MaxTokenSize, Logger: opts.Logger.With("component", "gateway"),
+		Observer: s.Metrics, Now: opts.Now,
+	}
+	if g, ok := cfg.Graph(); ok {
+		oc, err := s.newOBO(opts, client, cfg)
+		if err != nil {
+			return nil, err
+		}
+		s.OBO = oc
+		gcfg.OBO, gcfg.Graph = oc, client
+		gcfg.GraphBaseURL, gcfg.GraphRelativePath, gcfg.GraphScopes = g.BaseUrl, g.RelativePath, g.Scopes
+		gcfg.GraphTimeout, gcfg.MaxGraphBytes = g.Timeout, g.MaxBodyBytes
+		gcfg.PerTenantOBO = cfg.MultiTenant()
+	}
+	gh, err := gateway.New(gcfg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	mux := http.NewServeMux()
+	if !cfg.Server.DisableMetrics {
+		mux.Handle(cfg.Server.MetricsPath, s.Metrics.Handler())
+	}
+	mux.Handle("/", gh)
+	s.handler = limit(cfg.Server.MaxConcurrent, k.RetryAfter, mux)
+	return s, nil
+}
+
+func (s *Server) newOBO(opts Options, client *http.Client, cfg *config.Config) (*obo.Client, error) {
+	cred, err := Credential(cfg.AzureAd.ClientCredentials, opts.LookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	tc := cfg.TokenCache
+	oc, err := obo.New(obo.Config{
+		Instance: cfg.AzureAd.Instance, TenantID: cfg.AzureAd.TenantId, ClientID: cfg.AzureAd.ClientId,
+		TokenEndpoint: cfg.AzureAd.TokenEndpoint, Credential: cred, Doer: client, Now: opts.Now,
+		Logger: opts.Logger.With("component", "obo"), Observer: s.Metrics, Margin: tc.Margin, Timeout: tc.Timeout,
+		L1: tokencache.NewMemory(tc.MaxEntries, tc.MaxBytes, opts.Now), L2: opts.L2,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: OBO client: %w", ErrConfig, err)
+	}
+	return oc, nil
+}
+
+// Handler is the whole HTTP surface (gateway routes and /metrics).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// ready maps the key source status onto the gateway's readiness.
+func (s *Server) ready() gateway.ReadyStatus {
+	st := s.Keys.Status()
+	rs := gateway.ReadyStatus{Ready: st.Loaded, Degraded: st.Stale, KeySetAge: st.Age, Keys: st.Keys}
+	switch {
+	case st.Expired:
+		rs.Detail = "The signing-key set is older than Keys.MaxStale and is no longer used."
+	case !st.Loaded:
+		rs.Detail = "Signing keys are not loaded yet."
+	case st.Stale:
+		rs.Detail = "Serving the last-known-good signing keys; refreshes are failing."
+	}
+	return rs
+}
