@@ -32,6 +32,8 @@ type rawKey struct {
 	E      string  `json:"e"`
 	Issuer string  `json:"issuer"`
 	Alg    string  `json:"alg"`
+	// KeyOps, when present, must include "verify".
+	KeyOps *[]string `json:"key_ops"`
 }
 
 // Parse parses a JSON Web Key Set as Entra ID publishes it (see the package
@@ -46,7 +48,8 @@ type rawKey struct {
 //     tolerates for KEY SETS, standard base64 with '+', '/' and '=' padding.
 //     Tokens never get this tolerance (see package jwt).
 //   - modulus < 2048 or > 8192 bits, or e != 65537: skipped.
-//   - use other than "sig", or alg that is not an RSA JWS alg: skipped.
+//   - use other than "sig", key_ops without "verify", or alg that is not an
+//     RSA JWS alg: skipped.
 func Parse(data []byte) (*Set, error) {
 	if len(data) > MaxSetSize {
 		return nil, fmt.Errorf("%w: document is %d bytes, limit %d", ErrMalformedSet, len(data), MaxSetSize)
@@ -111,6 +114,9 @@ func parseKey(msg json.RawMessage) (*Key, string) {
 	if rk.Use != nil && *rk.Use != "sig" {
 		return k, "use is not sig"
 	}
+	if rk.KeyOps != nil && !hasVerify(*rk.KeyOps) {
+		return k, "key_ops does not include verify"
+	}
 	if rk.Alg != "" && !isRSAAlg(rk.Alg) {
 		return k, "alg is not an RSA signature algorithm"
 	}
@@ -135,6 +141,15 @@ func parseKey(msg json.RawMessage) (*Key, string) {
 	}
 	k.Public = pub
 	return k, ""
+}
+
+func hasVerify(ops []string) bool {
+	for _, o := range ops {
+		if o == "verify" {
+			return true
+		}
+	}
+	return false
 }
 
 func isRSAAlg(a string) bool {

@@ -38,15 +38,25 @@ type Header struct {
 // Token is a parsed, NOT yet verified compact JWS.
 type Token struct {
 	Header Header
+	// Payload is the decoded payload bytes.
+	Payload []byte
+	// Claims is the payload as a JSON object (empty for ParseJWS).
 	Claims Claims
 	// SigningInput is "<header>.<payload>" as received.
 	SigningInput string
 	Signature    []byte
 }
 
-// Parse parses a compact JWS strictly (see the package doc). It does not
-// verify the signature.
-func Parse(raw string, opts Options) (*Token, error) {
+// Parse parses a compact JWS whose payload is a JWT claims set, strictly
+// (see the package doc). It does not verify the signature.
+func Parse(raw string, opts Options) (*Token, error) { return parse(raw, opts, true) }
+
+// ParseJWS parses a compact JWS with an arbitrary payload (not necessarily
+// JSON; may be empty) with the same strict rules for size, segments,
+// base64url and header. Used for JOSE test vectors.
+func ParseJWS(raw string, opts Options) (*Token, error) { return parse(raw, opts, false) }
+
+func parse(raw string, opts Options, claims bool) (*Token, error) {
 	maxSize := opts.MaxSize
 	if maxSize <= 0 {
 		maxSize = DefaultMaxSize
@@ -72,7 +82,7 @@ func Parse(raw string, opts Options) (*Token, error) {
 		return nil, fmt.Errorf("%w: found %d", ErrSegments, 3+n)
 	}
 	hSeg, pSeg, sSeg := raw[:d1], raw[d1+1:d2], raw[d2+1:]
-	if hSeg == "" || pSeg == "" {
+	if hSeg == "" || (claims && pSeg == "") {
 		return nil, fmt.Errorf("%w: empty header or payload segment", ErrSegments)
 	}
 	// One buffer for all three decoded segments.
@@ -91,7 +101,7 @@ func Parse(raw string, opts Options) (*Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signature: %w", err)
 	}
-	t := &Token{SigningInput: raw[:d2], Signature: sig}
+	t := &Token{SigningInput: raw[:d2], Signature: sig, Payload: pl}
 	hm, err := parseTopObject(hdr, maxDepth)
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
@@ -99,6 +109,9 @@ func Parse(raw string, opts Options) (*Token, error) {
 	t.Header.Members = Claims{Raw: hdr, Members: hm}
 	if err := t.Header.fill(); err != nil {
 		return nil, err
+	}
+	if !claims {
+		return t, nil
 	}
 	cm, err := parseTopObject(pl, maxDepth)
 	if err != nil {
