@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -61,7 +62,7 @@ func (h *handler) readyz(w http.ResponseWriter, _ *http.Request) {
 		return
 	}
 	st := h.cfg.Ready()
-	age := st.KeySetAge.Seconds()
+	age := math.Round(st.KeySetAge.Seconds()*1000) / 1000
 	b := readyBody{Status: "ready", Keys: st.Keys, KeySetAgeSeconds: &age, Detail: st.Detail}
 	switch {
 	case !st.Ready:
