@@ -210,10 +210,9 @@ func (s *Source) Run(ctx context.Context) {
 		s.mu.Unlock()
 	}()
 	for {
-		if err := s.RefreshIfDue(ctx); ctx.Err() != nil {
+		_ = s.RefreshIfDue(ctx) // failures are logged and recorded by the fetch itself
+		if ctx.Err() != nil {
 			return
-		} else {
-			_ = err // logged and recorded by the fetch itself
 		}
 		s.mu.Lock()
 		d := s.nextRefresh.Sub(s.cfg.Now())
@@ -291,6 +290,10 @@ func (s *Source) fetch(ctx context.Context, c *call, prevURI string) {
 
 func (s *Source) succeedLocked(now time.Time, set *jwk.Set, uri string) {
 	old := s.set
+	if s.jwksURI != "" && uri != s.jwksURI {
+		s.cfg.Logger.Info("keysource: jwks_uri changed", "source", s.desc,
+			"from", redactRaw(s.jwksURI), "to", redactRaw(uri))
+	}
 	s.set, s.fetchedAt, s.jwksURI = set, now, uri
 	s.failures, s.lastErr, s.lastErrAt = 0, nil, time.Time{}
 	s.nextRefresh = now.Add(s.jitter(s.cfg.RefreshInterval))
