@@ -96,10 +96,13 @@ func TestOutageKeepsLastKnownGood(t *testing.T) {
 			s := newTestSource(t, ks, clk, func(c *Config) {
 				c.Observer = obs
 				c.RefreshInterval = 10 * time.Minute
-				c.FetchTimeout = 30 * time.Millisecond // real time: bounds the hanging handler
 			})
 			mustKey(t, s, "K1")
 			ks.setMode(tt.mode)
+			// Real time: bounds the hanging handler. Set only for the outage
+			// (no fetch is in flight here), so a slow CI machine cannot make
+			// the healthy fetches time out.
+			s.cfg.FetchTimeout = 30 * time.Millisecond
 			start := ks.keyHits.Load()
 			for elapsed := time.Duration(0); elapsed <= time.Hour; elapsed += 30 * time.Second {
 				clk.Advance(30 * time.Second)
@@ -119,6 +122,15 @@ func TestOutageKeepsLastKnownGood(t *testing.T) {
 			// Recovery with a rotated set.
 			ks.setKids("K1", "K2")
 			ks.setMode(modeOK)
+			s.mu.Lock()
+			for s.inflight != nil { // let a timed-out fetch finish before changing the timeout
+				c := s.inflight
+				s.mu.Unlock()
+				<-c.done
+				s.mu.Lock()
+			}
+			s.cfg.FetchTimeout = 2 * time.Second
+			s.mu.Unlock()
 			clk.Advance(DefaultRetryMax)
 			mustKey(t, s, "K1") // lazy refresh is due
 			mustKey(t, s, "K2")
