@@ -22,7 +22,7 @@ type Setup func(env map[string]string, b *Bridge) (http.Handler, error)
 // Options configures Serve.
 type Options struct {
 	Setup            Setup
-	MaxResponseBytes int          // default DefaultMaxResponseBytes
+	MaxResponseBytes int           // default DefaultMaxResponseBytes
 	MaxTimeout       time.Duration // cap on the per-request budget the shim asks for (default 30s)
 	Logger           *slog.Logger  // default: discard
 }
@@ -38,9 +38,14 @@ type Bridge struct {
 	mu      sync.Mutex
 	handler http.Handler
 	nextOp  int64
-	ops     map[int64]chan opResult
+	ops     map[int64]pendingOp
 	cancels map[int64]context.CancelFunc
 	funcs   []js.Func
+}
+
+type pendingOp struct {
+	req int64
+	ch  chan opResult
 }
 
 type opResult struct {
@@ -67,13 +72,13 @@ func Serve(opts Options) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &Bridge{host: host, opts: opts, log: log, ops: map[int64]chan opResult{}, cancels: map[int64]context.CancelFunc{}}
+	b := &Bridge{host: host, opts: opts, log: log, ops: map[int64]pendingOp{}, cancels: map[int64]context.CancelFunc{}}
 	api := js.Global().Get("Object").New()
 	b.export(api, "init", b.jsInit)
 	b.export(api, "start", b.jsStart)
 	b.export(api, "complete", b.jsComplete)
 	b.export(api, "cancel", b.jsCancel)
-	b.export(api, "release", b.jsCancel)
+	b.export(api, "release", b.jsRelease)
 	b.export(api, "stats", b.jsStats)
 	host.Call("register", api)
 	select {}
@@ -152,12 +157,12 @@ func (b *Bridge) serve(ctx context.Context, cancel context.CancelFunc, id int64,
 			if p := recover(); p != nil {
 				b.log.Error("edge handler panic", "panic", fmt.Sprint(p))
 				rec = NewRecorder(b.opts.MaxResponseBytes)
-				writeProblem(rec, http.StatusInternalServerError, "the gateway failed while handling the request")
+				writeProblem(rec, http.StatusInternalServerError, "internal_error", "The gateway failed while handling the request.")
 			}
 		}()
 		req, err := http.NewRequestWithContext(ctx, method, rawURL, bytes.NewReader(body))
 		if err != nil {
-			writeProblem(rec, http.StatusBadRequest, "malformed request")
+			writeProblem(rec, http.StatusBadRequest, "invalid_request", "Malformed request.")
 			return
 		}
 		req.Header = hdr
@@ -165,14 +170,14 @@ func (b *Bridge) serve(ctx context.Context, cancel context.CancelFunc, id int64,
 		req.Host = req.URL.Host
 		req.RemoteAddr = hdr.Get("CF-Connecting-IP")
 		if h == nil {
-			writeProblem(rec, http.StatusServiceUnavailable, "the gateway is not configured")
+			writeProblem(rec, http.StatusServiceUnavailable, "not_configured", "The gateway is not configured.")
 			return
 		}
 		h.ServeHTTP(rec, req)
 	}()
 	if rec.Overflowed() {
 		rec = NewRecorder(b.opts.MaxResponseBytes)
-		writeProblem(rec, http.StatusInternalServerError, "the answer was too large")
+		writeProblem(rec, http.StatusInternalServerError, "internal_error", "The answer was too large.")
 	}
 	status := rec.Status()
 	if status == 0 {
@@ -202,6 +207,35 @@ func (b *Bridge) jsCancel(args []js.Value) any {
 	return nil
 }
 
+// jsRelease(id): the Worker request is over (answered or abandoned). Its
+// context is cancelled and every operation still queued on it fails at
+// once, so that no goroutine waits on a pump that no longer runs (e.g. a
+// key refresh detached from its caller's cancellation).
+func (b *Bridge) jsRelease(args []js.Value) any {
+	if len(args) < 1 {
+		return nil
+	}
+	id := int64(args[0].Int())
+	b.mu.Lock()
+	cancel := b.cancels[id]
+	delete(b.cancels, id)
+	var orphans []chan opResult
+	for opID, op := range b.ops {
+		if op.req == id {
+			orphans = append(orphans, op.ch)
+			delete(b.ops, opID)
+		}
+	}
+	b.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	for _, ch := range orphans {
+		ch <- opResult{err: "the worker request that owned this operation has ended"}
+	}
+	return nil
+}
+
 // jsComplete(opId, result) delivers an operation's result.
 func (b *Bridge) jsComplete(args []js.Value) any {
 	if len(args) < 2 {
@@ -209,13 +243,13 @@ func (b *Bridge) jsComplete(args []js.Value) any {
 	}
 	opID := int64(args[0].Int())
 	b.mu.Lock()
-	ch := b.ops[opID]
+	op, ok := b.ops[opID]
 	delete(b.ops, opID)
 	b.mu.Unlock()
-	if ch == nil {
+	if !ok {
 		return nil // the waiter gave up
 	}
-	ch <- decodeResult(args[1])
+	op.ch <- decodeResult(args[1])
 	return nil
 }
 
@@ -261,7 +295,7 @@ func (b *Bridge) do(ctx context.Context, op map[string]any) (opResult, error) {
 	b.mu.Lock()
 	b.nextOp++
 	opID := b.nextOp
-	b.ops[opID] = ch
+	b.ops[opID] = pendingOp{req: id, ch: ch}
 	b.mu.Unlock()
 	if !b.host.Call("enqueue", id, opID, js.ValueOf(op)).Truthy() {
 		b.forget(opID)

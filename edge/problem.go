@@ -1,17 +1,13 @@
 package edge
 
 import (
-	"encoding/json"
 	"net/http"
+
+	"github.com/entragate/entragate/problem"
 )
 
-// writeProblem writes a minimal RFC 7807 answer for failures that happen
-// outside the gateway's handlers (panics, oversized answers, timeouts).
-func writeProblem(w http.ResponseWriter, status int, detail string) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"type": "about:blank", "title": http.StatusText(status), "status": status, "detail": detail,
-	})
+// writeProblem writes the RFC 7807 answer for failures that happen outside
+// the gateway's handlers (panics, oversized answers), as the gateway does.
+func writeProblem(w http.ResponseWriter, status int, code, detail string) {
+	problem.Write(w, problem.New(status, code, detail))
 }

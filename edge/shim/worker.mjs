@@ -28,8 +28,9 @@ let initError = null;
 const slots = new Map(); // request id -> slot
 let nextRequestId = 1;
 
-function problem(status, title, detail) {
-  return new Response(JSON.stringify({ type: "about:blank", title, status, detail }), {
+// problem answers as package problem does (RFC 7807 plus an "error" code).
+function problem(status, title, code, detail) {
+  return new Response(JSON.stringify({ type: "about:blank", title, status, detail, error: code }), {
     status,
     headers: { "content-type": "application/problem+json", "cache-control": "no-store" },
   });
@@ -289,14 +290,17 @@ async function handle(request, env) {
     console.log("entragate: start failed: " + err);
     go = null;
     api = null;
-    return problem(500, "Internal Server Error", "the gateway failed to start");
+    return problem(500, "Internal Server Error", "internal_error", "The gateway failed to start.");
   }
-  if (initError) return problem(500, "Internal Server Error", "the gateway is misconfigured: " + initError);
+  if (initError) {
+    console.log("entragate: configuration refused: " + initError);
+    return problem(500, "Internal Server Error", "not_configured", "The gateway is misconfigured; see the Worker logs.");
+  }
   let body;
   try {
     body = await readBody(request);
   } catch (err) {
-    return problem(413, "Payload Too Large", "the request body is too large");
+    return problem(413, "Payload Too Large", "invalid_request", "The request body is too large.");
   }
   const timeoutMs = Number(env.EDGE_REQUEST_TIMEOUT_MS) > 0 ? Number(env.EDGE_REQUEST_TIMEOUT_MS) : DEFAULT_TIMEOUT_MS;
   const id = nextRequestId++;
@@ -312,8 +316,8 @@ async function handle(request, env) {
     if (go && !go.exited && api) api.release(id);
   }
   if (!res) {
-    if (!go || go.exited) return problem(500, "Internal Server Error", "the gateway stopped; it restarts on the next request");
-    return problem(504, "Gateway Timeout", "the request took too long");
+    if (!go || go.exited) return problem(500, "Internal Server Error", "internal_error", "The gateway stopped; it restarts on the next request.");
+    return problem(504, "Gateway Timeout", "timeout", "The request took too long.");
   }
   return new Response(res.body && res.body.byteLength ? res.body : null, { status: res.status, headers: res.headers });
 }

@@ -45,6 +45,9 @@ type Config struct {
 	Text    map[string]string // text bindings (vars and secrets)
 	KV      []string          // KV namespace bindings, each backed by its own disk directory
 	Cache   bool              // give the Worker a Cache API backend (caches.default)
+	// StateDir holds KV and cache data (default: a fresh temporary
+	// directory); reuse it to keep the L2 across a restart.
+	StateDir string
 	// TrustedCertsPEM are extra CA certificates for outbound TLS (e.g. an httptest TLS server's).
 	TrustedCertsPEM []string
 }
@@ -55,6 +58,15 @@ type Worker struct {
 	Started time.Time // just before workerd was launched
 	cmd     *exec.Cmd
 	logs    *syncBuffer
+	stop    sync.Once
+}
+
+// Stop kills workerd and waits for it (idempotent).
+func (w *Worker) Stop() {
+	w.stop.Do(func() {
+		_ = w.cmd.Process.Kill()
+		_ = w.cmd.Wait()
+	})
 }
 
 // Logs returns what workerd printed so far.
@@ -63,7 +75,10 @@ func (w *Worker) Logs() string { return w.logs.String() }
 // Start launches workerd; it is stopped by t.Cleanup.
 func Start(t testing.TB, cfg Config) *Worker {
 	t.Helper()
-	dir := t.TempDir()
+	dir := cfg.StateDir
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	capnp := filepath.Join(cfg.Dist, "entragate-test-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36)+".capnp")
 	if err := os.WriteFile(capnp, []byte(Capnp(cfg, dir)), 0o644); err != nil {
 		t.Fatal(err)
@@ -89,8 +104,7 @@ func Start(t testing.TB, cfg Config) *Worker {
 	}
 	f.Close()
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		w.Stop()
 		if t.Failed() {
 			t.Logf("workerd output:\n%s", tail(logs.String(), 4000))
 		}

@@ -1,0 +1,256 @@
+package edge
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/entragate/entragate/config"
+)
+
+// Worker binding names. Text vars and secrets map onto config.Config with
+// the meaning of the native YAML settings named in the comments.
+const (
+	BindInstance       = "AZUREAD_INSTANCE"       // AzureAd.Instance
+	BindTenantID       = "AZUREAD_TENANTID"       // AzureAd.TenantId
+	BindClientID       = "AZUREAD_CLIENTID"       // AzureAd.ClientId
+	BindAudiences      = "AZUREAD_AUDIENCES"      // AzureAd.Audiences (comma or space separated)
+	BindAllowedTenants = "AZUREAD_ALLOWEDTENANTS" // AzureAd.AllowedTenants
+	BindAllowAnyTenant = "AZUREAD_ALLOWANYTENANT" // AzureAd.AllowAnyTenant (true/false)
+	BindIssuers        = "AZUREAD_ISSUERS"        // AzureAd.Issuers
+	BindAcceptV1       = "AZUREAD_ACCEPTV1"       // AzureAd.AcceptV1
+	BindAcceptV2       = "AZUREAD_ACCEPTV2"       // AzureAd.AcceptV2
+	BindMetadataURL    = "AZUREAD_METADATAURL"    // AzureAd.MetadataUrl
+	BindJWKSURL        = "AZUREAD_JWKSURL"        // AzureAd.JwksUrl
+	BindTokenEndpoint  = "AZUREAD_TOKENENDPOINT"  // AzureAd.TokenEndpoint
+	BindRequiredScopes = "AZUREAD_REQUIREDSCOPES" // AzureAd.RequiredScopes
+	BindRequiredRoles  = "AZUREAD_REQUIREDROLES"  // AzureAd.RequiredRoles
+	// BindClientSecret is a secret: AzureAd.ClientCredentials[0] becomes
+	// {SourceType: ClientSecret, ClientSecretEnv: AZUREAD_CLIENTSECRET}.
+	BindClientSecret = "AZUREAD_CLIENTSECRET"
+
+	BindGraphBaseURL = "GRAPH_BASEURL" // DownstreamApis.MicrosoftGraph.BaseUrl
+	BindGraphScopes  = "GRAPH_SCOPES"  // DownstreamApis.MicrosoftGraph.Scopes
+	BindGraphTimeout = "GRAPH_TIMEOUT" // DownstreamApis.MicrosoftGraph.Timeout (Go duration)
+
+	BindKeysRefreshInterval    = "KEYS_REFRESHINTERVAL"    // Keys.RefreshInterval
+	BindKeysUnknownKidInterval = "KEYS_UNKNOWNKIDINTERVAL" // Keys.UnknownKidInterval
+	BindKeysAllowInsecureHTTP  = "KEYS_ALLOWINSECUREHTTP"  // Keys.AllowInsecureHTTP (development only)
+
+	BindClockSkew    = "VALIDATION_CLOCKSKEW"    // Validation.ClockSkew
+	BindMaxTokenSize = "VALIDATION_MAXTOKENSIZE" // Validation.MaxTokenSize
+
+	BindCacheMargin  = "TOKENCACHE_MARGIN"     // TokenCache.Margin
+	BindCacheTimeout = "TOKENCACHE_TIMEOUT"    // TokenCache.Timeout
+	BindCacheEntries = "TOKENCACHE_MAXENTRIES" // TokenCache.MaxEntries (the isolate's L1)
+
+	// BindCacheKind selects the shared L2 of OBO tokens: "none" (isolate
+	// memory only, the default), "cache" (Workers Cache API, per data
+	// centre) or "kv" (a KV namespace, global, eventually consistent).
+	BindCacheKind = "TOKENCACHE_L2"
+	// BindCacheKV names the KV namespace binding (default "TOKEN_CACHE").
+	BindCacheKV = "TOKENCACHE_KV_BINDING"
+	// BindCacheName names the Cache API cache (default "" = caches.default).
+	BindCacheName = "TOKENCACHE_CACHE_NAME"
+	// BindCacheKeys is a secret: "id1:base64key1,id2:base64key2" (32-byte
+	// AES-256-GCM keys, the first is current), as the native
+	// TokenCache.Redis.EncryptionKeysEnv variable. Required for an L2.
+	BindCacheKeys = "TOKENCACHE_ENCRYPTION_KEYS"
+
+	BindLogLevel = "LOGGING_LEVEL" // Logging.Level
+	// BindRequestTimeout (milliseconds) is read by the JS shim: the whole
+	// request budget, after which Go's context is cancelled and 504 sent.
+	BindRequestTimeout = "EDGE_REQUEST_TIMEOUT_MS"
+)
+
+// L2 kinds.
+const (
+	L2None  = "none"
+	L2Cache = "cache"
+	L2KV    = "kv"
+)
+
+// ErrBindings wraps every configuration problem found in the bindings.
+var ErrBindings = errors.New("edge: invalid bindings")
+
+// Settings is the edge configuration: the shared config.Config (defaulted
+// and validated) plus what only the Worker has.
+type Settings struct {
+	Config *config.Config
+	// ClientSecret is the value of AZUREAD_CLIENTSECRET (never logged).
+	ClientSecret string
+	L2           string // L2None, L2Cache or L2KV
+	KVBinding    string
+	CacheName    string
+	// SealerKeys and SealerCurrent come from TOKENCACHE_ENCRYPTION_KEYS.
+	SealerKeys    map[string][]byte
+	SealerCurrent string
+}
+
+// FromBindings maps the Worker's text bindings onto config.Config, applies
+// the native defaults and validation, and reports every problem at once.
+// Error messages name bindings, never their secret values.
+func FromBindings(env map[string]string) (*Settings, error) {
+	var problems []string
+	bad := func(name, format string, args ...any) {
+		problems = append(problems, name+": "+fmt.Sprintf(format, args...))
+	}
+	get := func(name string) string { return strings.TrimSpace(env[name]) }
+	dur := func(name string, p *time.Duration) {
+		if s := get(name); s != "" {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				bad(name, "%q is not a duration such as 30s", s)
+				return
+			}
+			*p = d
+		}
+	}
+	boolean := func(name string) *bool {
+		s := get(name)
+		if s == "" {
+			return nil
+		}
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			bad(name, "%q is not true or false", s)
+			return nil
+		}
+		return &b
+	}
+	integer := func(name string, p *int) {
+		if s := get(name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				bad(name, "%q is not a number", s)
+				return
+			}
+			*p = n
+		}
+	}
+
+	c := &config.Config{}
+	a := &c.AzureAd
+	a.Instance = get(BindInstance)
+	a.TenantId = get(BindTenantID)
+	a.ClientId = get(BindClientID)
+	a.Audiences = list(get(BindAudiences))
+	a.AllowedTenants = list(get(BindAllowedTenants))
+	if b := boolean(BindAllowAnyTenant); b != nil {
+		a.AllowAnyTenant = *b
+	}
+	a.Issuers = list(get(BindIssuers))
+	a.AcceptV1 = boolean(BindAcceptV1)
+	a.AcceptV2 = boolean(BindAcceptV2)
+	a.MetadataUrl = get(BindMetadataURL)
+	a.JwksUrl = get(BindJWKSURL)
+	a.TokenEndpoint = get(BindTokenEndpoint)
+	a.RequiredScopes = list(get(BindRequiredScopes))
+	a.RequiredRoles = list(get(BindRequiredRoles))
+	s := &Settings{Config: c, ClientSecret: env[BindClientSecret]}
+	if s.ClientSecret != "" {
+		a.ClientCredentials = []config.ClientCredential{{SourceType: config.SourceClientSecret, ClientSecretEnv: BindClientSecret}}
+	}
+
+	if base, scopes := get(BindGraphBaseURL), get(BindGraphScopes); base != "" || scopes != "" || s.ClientSecret != "" {
+		g := config.DownstreamApi{BaseUrl: base, Scopes: list(scopes)}
+		if len(g.Scopes) == 0 {
+			g.Scopes = []string{"https://graph.microsoft.com/User.Read"}
+		}
+		dur(BindGraphTimeout, &g.Timeout)
+		c.DownstreamApis = map[string]config.DownstreamApi{config.GraphAPIName: g}
+	}
+	dur(BindKeysRefreshInterval, &c.Keys.RefreshInterval)
+	dur(BindKeysUnknownKidInterval, &c.Keys.UnknownKidInterval)
+	if b := boolean(BindKeysAllowInsecureHTTP); b != nil {
+		c.Keys.AllowInsecureHTTP = *b
+	}
+	dur(BindClockSkew, &c.Validation.ClockSkew)
+	integer(BindMaxTokenSize, &c.Validation.MaxTokenSize)
+	dur(BindCacheMargin, &c.TokenCache.Margin)
+	dur(BindCacheTimeout, &c.TokenCache.Timeout)
+	integer(BindCacheEntries, &c.TokenCache.MaxEntries)
+	c.Logging.Level = get(BindLogLevel)
+	c.Logging.Format = "json"
+
+	s.L2 = strings.ToLower(get(BindCacheKind))
+	switch s.L2 {
+	case "", L2None:
+		s.L2 = L2None
+	case L2Cache, L2KV:
+		keys, current, err := ParseSealerKeys(env[BindCacheKeys])
+		if err != nil {
+			bad(BindCacheKeys, "%v (required with %s=%s: tokens are stored only encrypted)", err, BindCacheKind, s.L2)
+		}
+		s.SealerKeys, s.SealerCurrent = keys, current
+	default:
+		bad(BindCacheKind, "%q is not none, cache or kv", s.L2)
+	}
+	s.KVBinding = get(BindCacheKV)
+	if s.KVBinding == "" {
+		s.KVBinding = "TOKEN_CACHE"
+	}
+	s.CacheName = get(BindCacheName)
+
+	c.SetDefaults()
+	if err := c.Validate(); err != nil {
+		var ve *config.ValidationError
+		if errors.As(err, &ve) {
+			problems = append(problems, ve.Problems...)
+		} else {
+			problems = append(problems, err.Error())
+		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrBindings, strings.Join(problems, "; "))
+	}
+	return s, nil
+}
+
+// ParseSealerKeys parses "id1:base64key1,id2:base64key2" (standard or URL
+// base64, 32-byte keys); the first id is the current one. Errors never
+// contain key material.
+func ParseSealerKeys(v string) (map[string][]byte, string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil, "", errors.New("no keys")
+	}
+	keys := map[string][]byte{}
+	current := ""
+	for i, part := range strings.Split(v, ",") {
+		id, b64, ok := strings.Cut(strings.TrimSpace(part), ":")
+		if !ok || id == "" {
+			return nil, "", fmt.Errorf("entry %d is not id:base64key", i)
+		}
+		var key []byte
+		var err error
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+			if key, err = enc.DecodeString(b64); err == nil {
+				break
+			}
+		}
+		if err != nil || len(key) != 32 {
+			return nil, "", fmt.Errorf("key %q is not 32 bytes of base64", id)
+		}
+		if _, dup := keys[id]; dup {
+			return nil, "", fmt.Errorf("key id %q appears twice", id)
+		}
+		keys[id] = key
+		if current == "" {
+			current = id
+		}
+	}
+	return keys, current, nil
+}
+
+// list splits a binding on commas and whitespace.
+func list(s string) []string {
+	f := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
+	if len(f) == 0 {
+		return nil
+	}
+	return f
+}

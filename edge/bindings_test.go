@@ -1,0 +1,146 @@
+package edge
+
+import (
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	testTenant = "11111111-2222-3333-4444-555555555555"
+	testClient = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+)
+
+func baseEnv() map[string]string {
+	return map[string]string{
+		BindTenantID: testTenant,
+		BindClientID: testClient,
+	}
+}
+
+func with(m map[string]string, kv ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+func TestFromBindings(t *testing.T) {
+	key := base64.StdEncoding.EncodeToString(make([]byte, 32))
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr []string // substrings; nil = success
+		check   func(t *testing.T, s *Settings)
+	}{
+		{name: "minimal", env: baseEnv(), check: func(t *testing.T, s *Settings) {
+			if s.Config.AzureAd.Instance != "https://login.microsoftonline.com/" {
+				t.Errorf("instance %q", s.Config.AzureAd.Instance)
+			}
+			if _, ok := s.Config.Graph(); ok {
+				t.Error("graph configured without a secret")
+			}
+			if s.L2 != L2None {
+				t.Errorf("L2 %q", s.L2)
+			}
+		}},
+		{name: "full", env: with(baseEnv(),
+			BindInstance, "http://127.0.0.1:9999",
+			BindAudiences, "api://x, "+testClient,
+			BindClientSecret, "s3cret",
+			BindGraphBaseURL, "http://127.0.0.1:9999/v1.0/",
+			BindGraphScopes, "https://graph.microsoft.com/User.Read openid",
+			BindCacheKind, "KV", BindCacheKeys, "k1:"+key+",k0:"+key,
+			BindCacheMargin, "2m", BindClockSkew, "1m", BindAcceptV1, "false",
+		), check: func(t *testing.T, s *Settings) {
+			c := s.Config
+			if c.AzureAd.Instance != "http://127.0.0.1:9999/" {
+				t.Errorf("instance %q", c.AzureAd.Instance)
+			}
+			if got := strings.Join(c.AzureAd.Audiences, "|"); got != "api://x|"+testClient {
+				t.Errorf("audiences %q", got)
+			}
+			g, ok := c.Graph()
+			if !ok || g.BaseUrl != "http://127.0.0.1:9999/v1.0" || len(g.Scopes) != 2 || g.RelativePath != "me" {
+				t.Errorf("graph %+v", g)
+			}
+			if s.ClientSecret != "s3cret" || c.AzureAd.ClientCredentials[0].ClientSecretEnv != BindClientSecret {
+				t.Error("client secret not mapped")
+			}
+			if s.L2 != L2KV || s.SealerCurrent != "k1" || len(s.SealerKeys) != 2 || s.KVBinding != "TOKEN_CACHE" {
+				t.Errorf("L2 %q %q %d %q", s.L2, s.SealerCurrent, len(s.SealerKeys), s.KVBinding)
+			}
+			if c.TokenCache.Margin != 2*time.Minute || c.Validation.ClockSkew != time.Minute || *c.AzureAd.AcceptV1 {
+				t.Error("durations/bools not mapped")
+			}
+		}},
+		{name: "missing ids", env: map[string]string{}, wantErr: []string{"AzureAd.TenantId", "AzureAd.ClientId"}},
+		{name: "graph without secret", env: with(baseEnv(), BindGraphScopes, "x"), wantErr: []string{"ClientCredentials"}},
+		{name: "l2 without keys", env: with(baseEnv(), BindCacheKind, "cache"), wantErr: []string{BindCacheKeys}},
+		{name: "bad l2", env: with(baseEnv(), BindCacheKind, "redis"), wantErr: []string{BindCacheKind}},
+		{name: "bad duration", env: with(baseEnv(), BindClockSkew, "5"), wantErr: []string{BindClockSkew}},
+		{name: "bad bool", env: with(baseEnv(), BindAcceptV2, "maybe"), wantErr: []string{BindAcceptV2}},
+		{name: "insecure instance", env: with(baseEnv(), BindInstance, "http://login.example.com/"), wantErr: []string{"AzureAd.Instance"}},
+		{name: "multi-tenant needs allow-list", env: with(baseEnv(), BindTenantID, "organizations"), wantErr: []string{"AllowedTenants"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := FromBindings(tt.env)
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				tt.check(t, s)
+				return
+			}
+			if !errors.Is(err, ErrBindings) {
+				t.Fatalf("err = %v, want ErrBindings", err)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestFromBindingsNeverEchoesSecrets(t *testing.T) {
+	_, err := FromBindings(with(baseEnv(), BindCacheKind, "kv", BindCacheKeys, "k1:TOPSECRETbase64value", BindClientSecret, "TOPSECRET2", BindClientID, "not-a-guid"))
+	if err == nil || strings.Contains(err.Error(), "TOPSECRET") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestParseSealerKeys(t *testing.T) {
+	k := make([]byte, 32)
+	k[0] = 7
+	std, url := base64.StdEncoding.EncodeToString(k), base64.RawURLEncoding.EncodeToString(k)
+	tests := []struct {
+		in      string
+		current string
+		n       int
+		ok      bool
+	}{
+		{"a:" + std, "a", 1, true},
+		{"a:" + url + ", b:" + std, "a", 2, true},
+		{"", "", 0, false},
+		{"a", "", 0, false},
+		{":" + std, "", 0, false},
+		{"a:" + base64.StdEncoding.EncodeToString(k[:16]), "", 0, false},
+		{"a:" + std + ",a:" + std, "", 0, false},
+		{"a:!!!", "", 0, false},
+	}
+	for _, tt := range tests {
+		keys, cur, err := ParseSealerKeys(tt.in)
+		if (err == nil) != tt.ok || cur != tt.current || len(keys) != tt.n {
+			t.Errorf("ParseSealerKeys(%q) = %d keys, %q, %v", tt.in, len(keys), cur, err)
+		}
+	}
+}

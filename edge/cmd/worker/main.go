@@ -1,0 +1,51 @@
+//go:build js && wasm
+
+// Command worker is entragate's Cloudflare Worker: the gateway (GET /me,
+// /graph/me, /healthz, /readyz) built for js/wasm and driven by
+// edge/shim/worker.mjs. Build it with `go run ./edge/build`.
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/entragate/entragate/edge"
+)
+
+func main() {
+	edge.Serve(edge.Options{Setup: setup})
+}
+
+func setup(env map[string]string, b *edge.Bridge) (http.Handler, error) {
+	s, err := edge.FromBindings(env)
+	if err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level(s.Config.Logging.Level)}))
+	d := edge.Deps{Doer: b.Doer(), Logger: log}
+	switch s.L2 {
+	case edge.L2KV:
+		d.L2Store = b.KVStore(s.KVBinding)
+	case edge.L2Cache:
+		d.L2Store = b.CacheStore(s.CacheName)
+	}
+	core, err := edge.NewCore(s, d)
+	if err != nil {
+		return nil, err
+	}
+	return core.Handler, nil
+}
+
+func level(s string) slog.Level {
+	switch strings.ToLower(s) {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}

@@ -1,0 +1,352 @@
+package e2etest
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/entragate/entragate/edge"
+	"github.com/entragate/entragate/edge/internal/workerdtest"
+	"github.com/entragate/entragate/emulator"
+)
+
+var client = &http.Client{
+	Timeout:   30 * time.Second,
+	Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256},
+}
+
+type answer struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func call(t testing.TB, base, path, token string) answer {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Errorf("GET %s: %v", path, err)
+		return answer{}
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	return answer{res.StatusCode, res.Header, body}
+}
+
+// env is an emulator on loopback plus the bindings that point a Worker at it.
+type env struct {
+	emu      *emulator.Emulator
+	srv      *httptest.Server
+	bindings map[string]string
+}
+
+func newEnv(t *testing.T, l2 string) *env {
+	t.Helper()
+	e, err := emulator.New(emulator.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e.Handler())
+	t.Cleanup(srv.Close)
+	e.SetBaseURL(srv.URL)
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i*7 + 3)
+	}
+	b := map[string]string{
+		edge.BindInstance:     srv.URL + "/",
+		edge.BindTenantID:     emulator.DemoTenantID,
+		edge.BindClientID:     emulator.DemoAPIClientID,
+		edge.BindAudiences:    emulator.DemoAPIClientID + "," + emulator.DemoAPIAppIDURI,
+		edge.BindClientSecret: emulator.DemoAPIClientSecret,
+		edge.BindGraphBaseURL: srv.URL + "/v1.0",
+		edge.BindGraphScopes:  "https://graph.microsoft.com/User.Read",
+		edge.BindCacheKind:    l2,
+		edge.BindCacheKeys:    "k1:" + base64.StdEncoding.EncodeToString(key),
+		edge.BindCacheKV:      "TOKEN_CACHE",
+		edge.BindLogLevel:     "warn",
+	}
+	return &env{emu: e, srv: srv, bindings: b}
+}
+
+// userToken signs in user with the password grant of the demo public client.
+func (e *env) userToken(t testing.TB, user, scope string) string {
+	t.Helper()
+	form := url.Values{
+		"grant_type": {"password"}, "client_id": {emulator.DemoClientAppID},
+		"username": {user}, "password": {emulator.DemoPassword}, "scope": {scope},
+	}
+	res, err := client.PostForm(e.emu.TokenEndpoint(emulator.DemoTenantID), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var ans struct {
+		AccessToken string `json:"access_token"`
+		Error       string `json:"error_description"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&ans); err != nil || ans.AccessToken == "" {
+		t.Fatalf("password grant for %s: %d %v %s", user, res.StatusCode, err, ans.Error)
+	}
+	return ans.AccessToken
+}
+
+// native builds the same gateway natively (net/http client as the Doer).
+func (e *env) native(t *testing.T) *httptest.Server {
+	t.Helper()
+	s, err := edge.FromBindings(e.bindings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.L2 = edge.L2None
+	core, err := edge.NewCore(s, edge.Deps{Doer: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(core.Handler)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func (e *env) worker(t *testing.T, stateDir string) *workerdtest.Worker {
+	t.Helper()
+	bin := workerdtest.Binary(t, edgeDir)
+	r := build(t, "./edge/cmd/worker")
+	w := workerdtest.Start(t, workerdtest.Config{
+		Workerd: bin, Dist: r.OutDir, Text: e.bindings, KV: []string{"TOKEN_CACHE"}, Cache: true, StateDir: stateDir,
+	})
+	cold := w.WaitReady(t, "/healthz", 30*time.Second)
+	t.Logf("cold start (workerd launch to first 200): %s", cold)
+	return w
+}
+
+func (e *env) oboRequests() float64 { return e.emu.TokenRequests("on_behalf_of", "") }
+
+// tamper flips one signature character.
+func tamper(tok string) string {
+	i := len(tok) - 5
+	c := byte('A')
+	if tok[i] == 'A' {
+		c = 'B'
+	}
+	return tok[:i] + string(c) + tok[i+1:]
+}
+
+// same compares two answers: status, the headers clients rely on, body.
+func same(t *testing.T, what string, native, worker answer) {
+	t.Helper()
+	if native.Status != worker.Status {
+		t.Errorf("%s: status native %d, worker %d (%s)", what, native.Status, worker.Status, worker.Body)
+		return
+	}
+	for _, h := range []string{"Content-Type", "Www-Authenticate", "Cache-Control", "Retry-After"} {
+		if native.Header.Get(h) != worker.Header.Get(h) {
+			t.Errorf("%s: %s native %q, worker %q", what, h, native.Header.Get(h), worker.Header.Get(h))
+		}
+	}
+	if !jsonEqual(native.Body, worker.Body) {
+		t.Errorf("%s: body differs\nnative: %s\nworker: %s", what, native.Body, worker.Body)
+	}
+}
+
+func jsonEqual(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return bytes.Equal(a, b)
+	}
+	xa, _ := json.Marshal(x)
+	ya, _ := json.Marshal(y)
+	return bytes.Equal(xa, ya)
+}
+
+func TestWorkerMatchesNativeGateway(t *testing.T) {
+	e := newEnv(t, edge.L2KV)
+	w := e.worker(t, "")
+	native := e.native(t)
+	alice := e.userToken(t, emulator.DemoUser, emulator.DemoAPIScope)
+	otherAPI := e.userToken(t, emulator.DemoUser, emulator.DemoShortLivedAppIDURI+"/"+emulator.DemoScope)
+
+	cases := []struct {
+		name, path, token string
+		want              int
+	}{
+		{"me valid", "/me", alice, 200},
+		{"graph me valid", "/graph/me", alice, 200},
+		{"no token", "/me", "", 401},
+		{"garbage token", "/me", "abc.def.ghi", 401},
+		{"not a JWT", "/graph/me", "notajwt", 401},
+		{"bad signature", "/me", tamper(alice), 401},
+		{"wrong audience", "/me", otherAPI, 401},
+		{"healthz", "/healthz", "", 200},
+		{"unknown route", "/nope", alice, 404},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			n, wk := call(t, native.URL, c.path, c.token), call(t, w.URL, c.path, c.token)
+			if wk.Status != c.want {
+				t.Errorf("worker %s = %d, want %d: %s", c.path, wk.Status, c.want, wk.Body)
+			}
+			same(t, c.name, n, wk)
+		})
+	}
+}
+
+func TestWorkerConcurrentOBOIsSingleFlight(t *testing.T) {
+	e := newEnv(t, edge.L2KV)
+	w := e.worker(t, "")
+	bob := e.userToken(t, emulator.DemoUser2, emulator.DemoAPIScope)
+	before := e.oboRequests()
+	const n = 200
+	var wg sync.WaitGroup
+	codes := make(chan answer, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- call(t, w.URL, "/graph/me", bob)
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	bad := 0
+	for a := range codes {
+		if a.Status != 200 {
+			if bad < 3 {
+				t.Errorf("/graph/me = %d %s", a.Status, a.Body)
+			}
+			bad++
+		}
+	}
+	if got := e.oboRequests() - before; got != 1 {
+		t.Errorf("OBO requests for %d concurrent /graph/me = %v, want 1", n, got)
+	}
+	if bad > 0 {
+		t.Fatalf("%d of %d failed", bad, n)
+	}
+}
+
+func TestWorkerMixedLoad(t *testing.T) {
+	e := newEnv(t, edge.L2Cache)
+	w := e.worker(t, "")
+	alice := e.userToken(t, emulator.DemoUser, emulator.DemoAPIScope)
+	bob := e.userToken(t, emulator.DemoUser2, emulator.DemoAPIScope)
+	kinds := []struct {
+		path, token string
+		want        int
+	}{
+		{"/me", alice, 200},
+		{"/graph/me", alice, 200},
+		{"/graph/me", bob, 200},
+		{"/me", "", 401},
+		{"/me", tamper(bob), 401},
+		{"/graph/me", "x.y.z", 401},
+		{"/healthz", "", 200},
+	}
+	const total, conc = 1000, 40
+	jobs := make(chan int)
+	var mu sync.Mutex
+	wrong := map[string]int{}
+	var wg sync.WaitGroup
+	for i := 0; i < conc; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				k := kinds[j%len(kinds)]
+				a := call(t, w.URL, k.path, k.token)
+				if a.Status != k.want {
+					mu.Lock()
+					wrong[fmt.Sprintf("%s want %d got %d", k.path, k.want, a.Status)]++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for j := 0; j < total; j++ {
+		jobs <- j
+	}
+	close(jobs)
+	wg.Wait()
+	if len(wrong) > 0 {
+		t.Fatalf("wrong statuses: %v", wrong)
+	}
+	if got := e.oboRequests(); got != 2 {
+		t.Errorf("OBO requests = %v, want 2 (one per user)", got)
+	}
+}
+
+func TestWorkerL2SurvivesRestart(t *testing.T) {
+	for _, l2 := range []string{edge.L2KV, edge.L2Cache} {
+		t.Run(l2, func(t *testing.T) {
+			e := newEnv(t, l2)
+			state := t.TempDir()
+			w := e.worker(t, state)
+			alice := e.userToken(t, emulator.DemoUser, emulator.DemoAPIScope)
+			if a := call(t, w.URL, "/graph/me", alice); a.Status != 200 {
+				t.Fatalf("/graph/me = %d %s", a.Status, a.Body)
+			}
+			w.Stop()
+			w2 := e.worker(t, state) // new isolate: empty L1, same L2
+			if a := call(t, w2.URL, "/graph/me", alice); a.Status != 200 {
+				t.Fatalf("/graph/me after restart = %d %s", a.Status, a.Body)
+			}
+			if got := e.oboRequests(); got != 1 {
+				t.Errorf("OBO requests = %v, want 1 (second isolate served from the %s L2)", got, l2)
+			}
+			st := e.emu
+			_ = st
+		})
+	}
+}
+
+// TestWorkerLatency measures (does not assert) warm latencies.
+func TestWorkerLatency(t *testing.T) {
+	e := newEnv(t, edge.L2KV)
+	w := e.worker(t, "")
+	alice := e.userToken(t, emulator.DemoUser, emulator.DemoAPIScope)
+	for _, path := range []string{"/me", "/graph/me"} {
+		call(t, w.URL, path, alice) // warm: keys, OBO token cached
+		var d []time.Duration
+		for i := 0; i < 300; i++ {
+			start := time.Now()
+			if a := call(t, w.URL, path, alice); a.Status != 200 {
+				t.Fatalf("%s = %d", path, a.Status)
+			}
+			d = append(d, time.Since(start))
+		}
+		slices.Sort(d)
+		t.Logf("warm %s latency over %d sequential requests: p50 %s, p99 %s (client-side, loopback, includes the emulator's Graph for /graph/me)",
+			path, len(d), d[len(d)/2].Round(time.Microsecond), d[len(d)*99/100].Round(time.Microsecond))
+	}
+}
+
+// TestWorkerSize is the size budget: worker.wasm + wasm_exec.js + shim,
+// each gzip -9, at most 2.5 MB.
+func TestWorkerSize(t *testing.T) {
+	r := build(t, "./edge/cmd/worker")
+	const budget = 2_500_000
+	t.Logf("worker size: wasm %d bytes; wasm + JS gzip -9 %d bytes (%.2f MB, budget %.1f MB)", r.WasmBytes, r.GzipBytes, float64(r.GzipBytes)/1e6, float64(budget)/1e6)
+	if r.GzipBytes > budget {
+		t.Fatalf("worker is %d bytes compressed, over the %d budget", r.GzipBytes, budget)
+	}
+	_ = context.Background
+	_ = strings.TrimSpace
+}

@@ -1,0 +1,101 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/entragate/entragate/tokencache"
+)
+
+type mapStore struct {
+	m   map[string][]byte
+	ttl map[string]time.Duration
+	err error
+}
+
+func (s *mapStore) Get(_ context.Context, k string) ([]byte, bool, error) {
+	v, ok := s.m[k]
+	return v, ok, s.err
+}
+
+func (s *mapStore) Set(_ context.Context, k string, v []byte, ttl time.Duration) error {
+	if s.err != nil {
+		return s.err
+	}
+	s.m[k], s.ttl[k] = v, ttl
+	return nil
+}
+
+func TestSealedCache(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i + 1)
+	}
+	sealer, err := tokencache.NewSealer(map[string][]byte{"k1": key}, "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &mapStore{m: map[string][]byte{}, ttl: map[string]time.Duration{}}
+	c, err := NewSealedCache(store, sealer, 5*time.Minute, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		key     string
+		exp     time.Duration
+		stored  bool
+		wantTTL time.Duration
+	}{
+		{"an hour left", "key1", time.Hour, true, 55 * time.Minute},
+		{"inside the margin", "key2", 4 * time.Minute, false, 0},
+		{"expired", "key3", -time.Minute, false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := c.Set(ctx, tt.key, []byte("value-"+tt.key), now.Add(tt.exp)); err != nil {
+				t.Fatal(err)
+			}
+			raw, ok := store.m[L2Prefix+tt.key]
+			if ok != tt.stored {
+				t.Fatalf("stored = %v", ok)
+			}
+			if !ok {
+				return
+			}
+			if store.ttl[L2Prefix+tt.key] != tt.wantTTL {
+				t.Errorf("ttl = %s", store.ttl[L2Prefix+tt.key])
+			}
+			if string(raw) == "value-"+tt.key {
+				t.Error("value stored in clear")
+			}
+			v, ok, err := c.Get(ctx, tt.key)
+			if err != nil || !ok || string(v) != "value-"+tt.key {
+				t.Fatalf("Get = %q %v %v", v, ok, err)
+			}
+		})
+	}
+	t.Run("value moved to another key does not open", func(t *testing.T) {
+		store.m[L2Prefix+"other"] = store.m[L2Prefix+"key1"]
+		if _, ok, err := c.Get(ctx, "other"); ok || !errors.Is(err, tokencache.ErrUnseal) {
+			t.Fatalf("ok=%v err=%v", ok, err)
+		}
+	})
+	t.Run("miss", func(t *testing.T) {
+		if _, ok, err := c.Get(ctx, "nothing"); ok || err != nil {
+			t.Fatalf("ok=%v err=%v", ok, err)
+		}
+	})
+	t.Run("store error", func(t *testing.T) {
+		boom := errors.New("boom")
+		c2, _ := NewSealedCache(&mapStore{err: boom}, sealer, time.Minute, clock)
+		if _, _, err := c2.Get(ctx, "x"); !errors.Is(err, boom) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
