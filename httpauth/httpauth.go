@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entragate/entragate/keysource"
 	"github.com/entragate/entragate/problem"
 	"github.com/entragate/entragate/validate"
 )
@@ -184,7 +185,7 @@ func (a *Authenticator) Refuse(w http.ResponseWriter, r *http.Request, err error
 	switch {
 	case errors.Is(err, validate.ErrKeysUnavailable), errors.Is(err, jwkUnavailable):
 		a.observe(r, string(validate.ReasonKeysUnavailable), "")
-		problem.SetRetryAfter(w.Header(), a.opts.KeysRetryAfter)
+		problem.SetRetryAfter(w.Header(), a.keysRetryAfter(err))
 		problem.Write(w, problem.New(http.StatusServiceUnavailable, "temporarily_unavailable",
 			"The token signing keys are not available yet; retry shortly."))
 	case isVE && ve.Reason == validate.ReasonInsufficientScope:
@@ -206,6 +207,16 @@ func (a *Authenticator) Refuse(w http.ResponseWriter, r *http.Request, err error
 		ch.Set(w.Header())
 		problem.Write(w, problem.New(http.StatusUnauthorized, problem.CodeInvalidToken, ch.ErrorDescription))
 	}
+}
+
+// keysRetryAfter prefers the key source's own hint (the next scheduled
+// fetch), bounded to [1s, 5m], over the configured default.
+func (a *Authenticator) keysRetryAfter(err error) time.Duration {
+	var ke *keysource.Error
+	if errors.As(err, &ke) && ke.RetryAfter > 0 {
+		return min(max(ke.RetryAfter, time.Second), 5*time.Minute)
+	}
+	return a.opts.KeysRetryAfter
 }
 
 // describe renders "<reason>: <sentence>" from a *validate.Error's Msg (which

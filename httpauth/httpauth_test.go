@@ -10,8 +10,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/entragate/entragate/jwk"
+	"github.com/entragate/entragate/keysource"
 	"github.com/entragate/entragate/validate"
 )
 
@@ -53,6 +55,7 @@ func TestMiddleware(t *testing.T) {
 		"nokeys":  fmt.Errorf("validate: %w", jwk.ErrKeySetUnavailable),
 		"nokeys2": &validate.Error{Reason: validate.ReasonKeysUnavailable, Msg: "keys are unavailable."},
 		"other":   errors.New("boom"),
+		"nokeys3": fmt.Errorf("v: %w", &keysource.Error{Kind: jwk.ErrKeySetUnavailable, RetryAfter: 42 * time.Second}),
 	}
 	tests := []struct {
 		name    string
@@ -76,6 +79,7 @@ func TestMiddleware(t *testing.T) {
 		{"expired", []string{"Bearer expired"}, nil, 401, `Bearer error="invalid_token", error_description="token_expired: the token expired at 10:00:00Z."`, "invalid_token", false, "token_expired"},
 		{"keys unavailable jwk", []string{"Bearer nokeys"}, nil, 503, "-", "temporarily_unavailable", true, "keys_unavailable"},
 		{"keys unavailable validate", []string{"Bearer nokeys2"}, nil, 503, "-", "temporarily_unavailable", true, "keys_unavailable"},
+		{"keys unavailable hint", []string{"Bearer nokeys3"}, nil, 503, "-", "temporarily_unavailable", true, "keys_unavailable"},
 		{"other error", []string{"Bearer other"}, nil, 401, `Bearer error="invalid_token", error_description="invalid: the token could not be validated."`, "invalid_token", false, "invalid"},
 		{"scope ok", []string{"Bearer good"}, scopeReq("read"), 200, "-", "", false, ""},
 		{"scope missing", []string{"Bearer good"}, scopeReq("write"), 403, `Bearer error="insufficient_scope", error_description="insufficient_scope: the token lacks scope write.", scope="write"`, "insufficient_scope", false, "insufficient_scope"},
