@@ -182,7 +182,7 @@ func checkURL(raw string, allowHTTP bool) error {
 
 // IsLoopback reports whether host (no port) is localhost, 127.0.0.0/8 or ::1.
 func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(strings.Trim(host, "[]"))
