@@ -125,4 +125,3 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
-
