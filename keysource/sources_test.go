@@ -332,3 +332,49 @@ func TestChangeIsLogged(t *testing.T) {
 		t.Fatal("key material in logs")
 	}
 }
+
+func TestRealKeySetFilesByKidAndX5t(t *testing.T) {
+	tests := []struct {
+		file, kid, x5t string
+	}{
+		{"nbCwW11w3XkB-key.reformatted-from-js.json", "nbCwW11w3XkB-xUaXwKRSLjMHGQ", ""},
+		// 2014 set: standard base64 n; the Cyrano token names only x5t.
+		{"aad-2014-JsonWebKeySet.identitymodel-test.json", "", "kriMPdmBvx68skT8-mPAB3BseeA"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			s, err := New(Config{File: sharedFile(t, "jwks", tt.file), Now: newClock().Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, err := s.Key(context.Background(), tt.kid, tt.x5t)
+			if err != nil {
+				t.Fatalf("Key(%q, %q): %v", tt.kid, tt.x5t, err)
+			}
+			if k.Public == nil || k.Public.N.BitLen() < 2048 {
+				t.Fatalf("key = %+v", k)
+			}
+		})
+	}
+}
+
+func TestNegativeCacheClearedWhenSetChanges(t *testing.T) {
+	ks := newKeyServer(t, "K1")
+	clk := newClock()
+	s := newTestSource(t, ks, clk, nil)
+	mustKey(t, s, "K1")
+	if _, err := s.Key(context.Background(), "K2", ""); !errors.Is(err, jwk.ErrKeyNotFound) {
+		t.Fatal(err)
+	}
+	if st := s.Status(); st.NegativeEntries != 1 {
+		t.Fatalf("negative entries = %d", st.NegativeEntries)
+	}
+	ks.setKids("K1", "K2")
+	if err := s.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Status(); st.NegativeEntries != 0 {
+		t.Fatalf("negative entries after change = %d", st.NegativeEntries)
+	}
+	mustKey(t, s, "K2")
+}
