@@ -18,6 +18,9 @@ type Source struct {
 
 	// sleep waits d or until ctx is done (false); a test hook for Run.
 	sleep func(ctx context.Context, d time.Duration) bool
+	// lazyWait bounds how long a request holding a known key waits for a
+	// lazy scheduled refresh (real time; defaultLazyWait).
+	lazyWait time.Duration
 
 	mu          sync.Mutex
 	set         *jwk.Set  // current set; nil until the first success
@@ -34,6 +37,10 @@ type Source struct {
 	running     int   // active Run loops
 	neg         negCache
 }
+
+// defaultLazyWait: a lazy scheduled refresh normally completes well within
+// this; if not, the request is served from the current set meanwhile.
+const defaultLazyWait = 2 * time.Second
 
 // call is one fetch; waiters block on done, then read err.
 type call struct {
@@ -56,7 +63,8 @@ func New(cfg Config) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Source{cfg: c, obs: c.Observer, neg: newNegCache(c.NegativeEntries), sleep: sleepCtx}
+	s := &Source{cfg: c, obs: c.Observer, neg: newNegCache(c.NegativeEntries), sleep: sleepCtx,
+		lazyWait: defaultLazyWait}
 	if s.obs == nil {
 		s.obs = nopObserver{}
 	}
@@ -105,7 +113,9 @@ func (s *Source) Key(ctx context.Context, kid, x5t string) (*jwk.Key, error) {
 				if !waited && s.running == 0 && s.activeLocked(now) == nil && !now.Before(s.nextRefresh) {
 					c := s.startLocked(ctx) // lazy scheduled refresh (edge / no Run loop)
 					s.mu.Unlock()
-					waitErr, waited = s.wait(ctx, c), true
+					// The caller holds a good key: wait only briefly, then
+					// serve it while the fetch finishes on its own.
+					waitErr, waited = s.waitBound(ctx, c, min(s.lazyWait, s.stuckAfter())), true
 					continue // re-check: the refresh may have removed the key
 				}
 				s.mu.Unlock()
@@ -337,7 +347,11 @@ func (s *Source) backoff(n int) time.Duration {
 // wait blocks until c is done, ctx ends, or the fetch is overdue (a Doer
 // that ignores its context must not hold requests forever).
 func (s *Source) wait(ctx context.Context, c *call) error {
-	t := time.NewTimer(s.stuckAfter())
+	return s.waitBound(ctx, c, s.stuckAfter())
+}
+
+func (s *Source) waitBound(ctx context.Context, c *call, bound time.Duration) error {
+	t := time.NewTimer(bound)
 	defer t.Stop()
 	select {
 	case <-c.done:

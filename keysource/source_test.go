@@ -368,3 +368,18 @@ func TestDoerIgnoringContextDoesNotWedge(t *testing.T) {
 var _ interface {
 	Key(ctx context.Context, kid, x5t string) (*jwk.Key, error)
 } = (*Source)(nil)
+
+func TestLazyRefreshDoesNotHoldKnownKey(t *testing.T) {
+	ks := newKeyServer(t, "K1")
+	clk := newClock()
+	s := newTestSource(t, ks, clk, func(c *Config) { c.FetchTimeout = 5 * time.Second })
+	mustKey(t, s, "K1")
+	ks.setMode(modeHang)
+	s.lazyWait = 10 * time.Millisecond
+	clk.Advance(2 * DefaultRefreshInterval)
+	mustKey(t, s, "K1") // served from the current set while the fetch hangs
+	mustKey(t, s, "K1") // the fetch in flight is not waited for again
+	if got := ks.keyHits.Load(); got != 2 {
+		t.Fatalf("fetches = %d, want 2", got)
+	}
+}
