@@ -126,6 +126,11 @@ func (s *Source) Key(ctx context.Context, kid, x5t string) (*jwk.Key, error) {
 					s.neg.add(negID(), now.Add(s.cfg.NegativeTTL), now)
 				}
 				s.mu.Unlock()
+				if incomplete(ctx, waitErr) {
+					// The refresh outcome is unknown to this request: let
+					// the client retry rather than refuse the token.
+					return nil, unavailable("key set refresh did not complete in time", waitErr, 0)
+				}
 				return nil, notFound("no key with this id after refresh", waitErr)
 			}
 			if s.neg.has(negID(), now) {
@@ -342,6 +347,11 @@ func (s *Source) backoff(n int) time.Duration {
 	}
 	d = min(d, s.cfg.RetryMax, s.cfg.RefreshInterval)
 	return d/2 + time.Duration(float64(d/2)*s.cfg.Rand())
+}
+
+// incomplete reports a wait that ended before its fetch did.
+func incomplete(ctx context.Context, waitErr error) bool {
+	return errors.Is(waitErr, ErrFetchStuck) || (waitErr != nil && ctx.Err() != nil && errors.Is(waitErr, ctx.Err()))
 }
 
 // wait blocks until c is done, ctx ends, or the fetch is overdue (a Doer

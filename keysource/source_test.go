@@ -383,3 +383,20 @@ func TestLazyRefreshDoesNotHoldKnownKey(t *testing.T) {
 		t.Fatalf("fetches = %d, want 2", got)
 	}
 }
+
+func TestUnknownKidWithCancelledWaitIsUnavailable(t *testing.T) {
+	ks := newKeyServer(t, "K1")
+	clk := newClock()
+	s := newTestSource(t, ks, clk, func(c *Config) { c.FetchTimeout = 5 * time.Second })
+	mustKey(t, s, "K1")
+	ks.setMode(modeHang)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err := s.Key(ctx, "K2", "")
+	if !errors.Is(err, jwk.ErrKeySetUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Key: %v, want unavailable (refresh incomplete)", err)
+	}
+	if st := s.Status(); st.NegativeEntries != 0 {
+		t.Fatal("negative-cached a kid whose refresh never completed")
+	}
+}
