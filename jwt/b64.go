@@ -5,14 +5,10 @@ import (
 	"fmt"
 )
 
-// strictB64 is base64url without padding and with strict (canonical) trailing
-// bits: Strict() makes the decoder reject non-zero unused bits. The standard
-// decoder also ignores '\r' and '\n', so decodeSegment rejects them first.
-var strictB64 = base64.RawURLEncoding.Strict()
-
 // decodeSegment decodes one segment strictly. It rejects every byte outside
 // the base64url alphabet (so '+', '/', '=', whitespace and newlines are
-// refused) before handing the segment to the decoder.
+// refused: the standard decoder would silently skip '\r' and '\n'), and
+// non-canonical encodings whose unused trailing bits are not zero.
 func decodeSegment(dst []byte, seg string) ([]byte, error) {
 	for i := 0; i < len(seg); i++ {
 		c := seg[i]
@@ -20,12 +16,28 @@ func decodeSegment(dst []byte, seg string) ([]byte, error) {
 			return nil, fmt.Errorf("%w: byte %d is not in the base64url alphabet", ErrBase64, i)
 		}
 	}
-	n := strictB64.DecodedLen(len(seg))
+	if len(seg) > 0 {
+		last := b64val(seg[len(seg)-1])
+		switch len(seg) % 4 {
+		case 1:
+			return nil, fmt.Errorf("%w: impossible length", ErrBase64)
+		case 2:
+			if last&0x0f != 0 {
+				return nil, fmt.Errorf("%w: non-canonical trailing bits", ErrBase64)
+			}
+		case 3:
+			if last&0x03 != 0 {
+				return nil, fmt.Errorf("%w: non-canonical trailing bits", ErrBase64)
+			}
+		}
+	}
+	enc := base64.RawURLEncoding
+	n := enc.DecodedLen(len(seg))
 	if cap(dst) < n {
 		dst = make([]byte, n)
 	}
 	dst = dst[:n]
-	m, err := strictB64.Decode(dst, []byte(seg))
+	m, err := enc.Decode(dst, []byte(seg))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBase64, err)
 	}
@@ -35,3 +47,18 @@ func decodeSegment(dst []byte, seg string) ([]byte, error) {
 // DecodeSegment decodes a strict base64url segment (exported for tests and
 // for other strict JOSE parsers).
 func DecodeSegment(seg string) ([]byte, error) { return decodeSegment(nil, seg) }
+
+// b64val is the 6-bit value of a base64url character (already validated).
+func b64val(c byte) byte {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return c - 'A'
+	case c >= 'a' && c <= 'z':
+		return c - 'a' + 26
+	case c >= '0' && c <= '9':
+		return c - '0' + 52
+	case c == '-':
+		return 62
+	}
+	return 63 // '_'
+}

@@ -32,10 +32,12 @@ func StringValue(m Member) (string, error) {
 	if m.Kind != KindString {
 		return "", fmt.Errorf("%w: %q is not a string", ErrClaimType, m.Name)
 	}
-	return decodeStringRaw(m.Raw)
+	return decodeStringRaw(m.Raw, m.text)
 }
 
-func decodeStringRaw(raw []byte) (string, error) {
+// decodeStringRaw decodes a validated JSON string; without escapes the
+// result is a substring of text (no allocation) when text is set.
+func decodeStringRaw(raw []byte, text string) (string, error) {
 	body := raw[1 : len(raw)-1]
 	for _, c := range body {
 		if c == '\\' {
@@ -45,6 +47,9 @@ func decodeStringRaw(raw []byte) (string, error) {
 			}
 			return s, nil
 		}
+	}
+	if len(text) == len(raw) {
+		return text[1 : len(text)-1], nil
 	}
 	return string(body), nil
 }
@@ -77,7 +82,7 @@ func (c *Claims) Strings(name string) (vals []string, ok bool, err error) {
 		}
 		return []string{v}, true, nil
 	case KindArray:
-		vals, err := stringArray(m.Raw)
+		vals, err := stringArray(m.Raw, m.text)
 		if err != nil {
 			return nil, true, fmt.Errorf("%w: %q: %v", ErrClaimType, name, err)
 		}
@@ -87,8 +92,11 @@ func (c *Claims) Strings(name string) (vals []string, ok bool, err error) {
 }
 
 // stringArray decodes an already-validated JSON array that must hold only strings.
-func stringArray(raw []byte) ([]string, error) {
+func stringArray(raw []byte, text string) ([]string, error) {
 	s := scanner{data: raw, maxDepth: DefaultMaxDepth}
+	if len(text) == len(raw) {
+		s.text = text
+	}
 	s.pos = 1 // past '['
 	var out []string
 	s.skipWS()

@@ -40,10 +40,12 @@ type Member struct {
 	Name string // unescaped, case-sensitive
 	Kind Kind
 	Raw  []byte // the value's JSON text, exactly as in the document
+	text string // Raw as a string sharing the document's one string copy
 }
 
 type scanner struct {
 	data     []byte
+	text     string // string(data), made once: names and values are substrings
 	pos      int
 	depth    int
 	maxDepth int
@@ -67,7 +69,7 @@ func (s *scanner) skipWS() {
 // parseTopObject parses a whole document that must be one JSON object and
 // returns its members in order.
 func parseTopObject(data []byte, maxDepth int) ([]Member, error) {
-	s := scanner{data: data, maxDepth: maxDepth}
+	s := scanner{data: data, text: string(data), maxDepth: maxDepth}
 	s.skipWS()
 	if s.pos >= len(s.data) || s.data[s.pos] != '{' {
 		// Distinguish "valid JSON but not an object" from garbage.
@@ -136,7 +138,10 @@ func (s *scanner) object(top *[]Member) error {
 		return err
 	}
 	s.pos++ // '{'
+	// Duplicate detection: the top-level object checks the recorded members;
+	// nested objects use a nameSet.
 	var names nameSet
+	var topIndex map[string]struct{}
 	s.skipWS()
 	if s.pos < len(s.data) && s.data[s.pos] == '}' {
 		s.pos++
@@ -152,7 +157,26 @@ func (s *scanner) object(top *[]Member) error {
 		if err != nil {
 			return err
 		}
-		if !names.add(name) {
+		if top != nil {
+			if topIndex == nil && len(*top) < 32 {
+				for i := range *top {
+					if (*top)[i].Name == name {
+						return s.errf(ErrDuplicate, "duplicate member name")
+					}
+				}
+			} else {
+				if topIndex == nil {
+					topIndex = make(map[string]struct{}, 2*len(*top))
+					for i := range *top {
+						topIndex[(*top)[i].Name] = struct{}{}
+					}
+				}
+				if _, dup := topIndex[name]; dup {
+					return s.errf(ErrDuplicate, "duplicate member name")
+				}
+				topIndex[name] = struct{}{}
+			}
+		} else if !names.add(name) {
 			return s.errf(ErrDuplicate, "duplicate member name")
 		}
 		s.skipWS()
@@ -167,7 +191,7 @@ func (s *scanner) object(top *[]Member) error {
 			return err
 		}
 		if top != nil {
-			*top = append(*top, Member{Name: name, Kind: kind, Raw: s.data[start:s.pos]})
+			*top = append(*top, Member{Name: name, Kind: kind, Raw: s.data[start:s.pos], text: s.text[start:s.pos]})
 		}
 		s.skipWS()
 		if s.pos >= len(s.data) {
@@ -280,6 +304,9 @@ func (s *scanner) str(decode bool) (string, error) {
 					return "", s.errf(ErrJSON, "invalid UTF-8")
 				}
 				if decode {
+					if s.text != "" {
+						return s.text[start : s.pos-1], nil
+					}
 					return string(raw), nil
 				}
 				return "", nil

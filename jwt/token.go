@@ -151,7 +151,7 @@ func (h *Header) fill() error {
 		if m.Kind != KindArray {
 			return fmt.Errorf("%w: \"crit\" must be an array of strings", ErrHeader)
 		}
-		crit, e := stringArray(m.Raw)
+		crit, e := stringArray(m.Raw, m.text)
 		if e != nil || len(crit) == 0 {
 			return fmt.Errorf("%w: \"crit\" must be a non-empty array of strings", ErrHeader)
 		}

@@ -17,7 +17,7 @@ import (
 
 func benchSetup(b *testing.B, cacheEntries int) (*validate.Validator, string, *validatetest.Env) {
 	b.Helper()
-	env, err := validatetest.NewEnv()
+	env, err := sharedEnv()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 func TestAcceptanceCases(t *testing.T) {
-	env, err := validatetest.NewEnv()
+	env, err := sharedEnv()
 	if err != nil {
 		t.Fatal(err)
 	}

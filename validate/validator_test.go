@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,9 +13,13 @@ import (
 	vt "github.com/entragate/entragate/validate/validatetest"
 )
 
+// sharedEnv generates the test keys once per test binary (RSA key
+// generation dominates the run time under -race).
+var sharedEnv = sync.OnceValues(vt.NewEnv)
+
 func newEnv(t testing.TB) (*vt.Env, *jwk.Set) {
 	t.Helper()
-	env, err := vt.NewEnv()
+	env, err := sharedEnv()
 	if err != nil {
 		t.Fatal(err)
 	}
