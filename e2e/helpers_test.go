@@ -222,3 +222,12 @@ func (e *env) emuMetric(t *testing.T, name string, want map[string]string) float
 	}
 	return n
 }
+
+func mustParse(t *testing.T, y string) *config.Config {
+	t.Helper()
+	c, err := config.Parse([]byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
