@@ -284,53 +284,71 @@ func (s *Source) startLocked(ctx context.Context) *call {
 func (s *Source) fetch(ctx context.Context, c *call, prevURI string) {
 	set, uri, metaErr, err := s.fetchSet(ctx, prevURI)
 	now := s.cfg.Now()
+	var after []func() // logging and observer calls, made outside the lock
 	s.mu.Lock()
 	if s.inflight == c {
 		s.inflight = nil
 	}
 	s.metaErr = metaErr
 	if metaErr != nil {
-		s.cfg.Logger.Warn("keysource: metadata refresh failed; using the previous jwks_uri",
-			"source", s.desc, "error", metaErr.Error())
+		after = append(after, func() {
+			s.cfg.Logger.Warn("keysource: metadata refresh failed; using the previous jwks_uri",
+				"source", s.desc, "error", metaErr.Error())
+		})
 	}
 	if err != nil {
-		s.failLocked(now, err)
+		after = append(after, s.failLocked(now, err))
 	} else {
-		s.succeedLocked(now, set, uri)
+		after = append(after, s.succeedLocked(now, set, uri))
 	}
 	c.err = err
 	s.mu.Unlock()
-	close(c.done)
+	for _, f := range after {
+		f()
+	}
+	close(c.done) // after reporting: a caller that waited sees its effects
 }
 
-func (s *Source) succeedLocked(now time.Time, set *jwk.Set, uri string) {
-	old := s.set
-	if s.jwksURI != "" && uri != s.jwksURI {
-		s.cfg.Logger.Info("keysource: jwks_uri changed", "source", s.desc,
-			"from", redactRaw(s.jwksURI), "to", redactRaw(uri))
-	}
+// succeedLocked installs a new set; it returns the reporting to do after
+// the lock is released.
+func (s *Source) succeedLocked(now time.Time, set *jwk.Set, uri string) func() {
+	old, oldURI := s.set, s.jwksURI
 	s.set, s.fetchedAt, s.jwksURI = set, now, uri
 	s.failures, s.lastErr, s.lastErrAt = 0, nil, time.Time{}
 	s.nextRefresh = now.Add(s.jitter(s.cfg.RefreshInterval))
-	if d := diffSets(old, set); d.changed() {
+	d := diffSets(old, set)
+	if d.changed() {
 		s.neg.clear()
-		s.cfg.Logger.Info("keysource: key set changed", "source", s.desc, "keys", set.Len(),
-			"added", d.added, "removed", d.removed, "replaced", d.replaced, "skipped", len(set.Skipped()))
 	}
-	s.obs.KeySet(set.Len(), now)
+	return func() {
+		if oldURI != "" && uri != oldURI {
+			s.cfg.Logger.Info("keysource: jwks_uri changed", "source", s.desc,
+				"from", redactRaw(oldURI), "to", redactRaw(uri))
+		}
+		if d.changed() {
+			s.cfg.Logger.Info("keysource: key set changed", "source", s.desc, "keys", set.Len(),
+				"added", d.added, "removed", d.removed, "replaced", d.replaced, "skipped", len(set.Skipped()))
+		}
+		s.obs.KeySet(set.Len(), now)
+	}
 }
 
-func (s *Source) failLocked(now time.Time, err error) {
+// failLocked records a failed refresh and schedules the retry; it returns
+// the reporting to do after the lock is released.
+func (s *Source) failLocked(now time.Time, err error) func() {
 	s.failures++
 	s.lastErr, s.lastErrAt = err, now
 	delay := s.backoff(s.failures)
 	s.nextRefresh = now.Add(delay)
-	lvl := "serving last-known-good keys"
+	state := "serving last-known-good keys"
 	if !s.usableLocked(now) {
-		lvl = "no usable keys"
+		state = "no usable keys"
 	}
-	s.cfg.Logger.Warn("keysource: refresh failed; "+lvl, "source", s.desc, "error", err.Error(),
-		"failures", s.failures, "retry_in", delay.String())
+	failures := s.failures
+	return func() {
+		s.cfg.Logger.Warn("keysource: refresh failed; "+state, "source", s.desc, "error", err.Error(),
+			"failures", failures, "retry_in", delay.String())
+	}
 }
 
 // jitter spreads d by ±10 %.
