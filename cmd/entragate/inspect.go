@@ -16,6 +16,16 @@ import (
 )
 
 func inspectCmd(args []string, env *cmdEnv) int {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "-help" || a == "--help" {
+			// like every other command: usage on stdout, exit 0
+			inspect.Main([]string{"--help"}, env.stdin, env.stdout, env.stdout, inspect.Options{})
+			return exitOK
+		}
+	}
 	return inspect.Main(args, env.stdin, env.stdout, env.stderr, inspect.Options{
 		LoadConfig: func(path string) (validate.Config, error) {
 			c, err := config.LoadFile(path)
