@@ -89,3 +89,9 @@ func (c *cache) len() int {
 	defer c.mu.Unlock()
 	return len(c.entries)
 }
+
+func (c *cache) purge() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.entries)
+}

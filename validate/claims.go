@@ -129,7 +129,9 @@ func (v *Validator) checkIssuer(iss, ver, tid string) error {
 			"Check Instance, TenantID and Issuers against the issuer in the tenant's metadata document.", nil)
 	}
 	tmpl := v.s.v2Tmpl
-	if ver == "1.0" {
+	if ver == "1.0" && v.s.v1Tmpl != "" {
+		// B2C / External ID have no v1 endpoint but issue ver 1.0 tokens
+		// from the v2 issuer; everywhere else v1 means the v1 issuer.
 		tmpl = v.s.v1Tmpl
 	}
 	if tmpl == "" || authority.FillTenant(tmpl, tid) != iss {
@@ -170,6 +172,8 @@ func (v *Validator) checkAudience(c *jwt.Claims, ver string) (string, error) {
 		want = v.s.audiences
 	case ver == "2.0":
 		want = []string{v.s.v2aud}
+	case v.s.clientIDAnyVer:
+		want = []string{v.s.v1aud, v.s.v2aud}
 	default:
 		want = []string{v.s.v1aud}
 	}

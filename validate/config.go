@@ -72,6 +72,8 @@ type settings struct {
 	maxSize      int
 	cacheEntries int
 	needTIDInIss bool
+	// clientIDAnyVer: default audiences accept ClientID for v1 tokens too.
+	clientIDAnyVer bool
 }
 
 func cfgErr(format string, a ...any) error {
@@ -135,6 +137,10 @@ func buildSettings(cfg Config) (*settings, error) {
 	}
 	tm := authority.IssuerTemplates(inst)
 	s.v1Tmpl, s.v2Tmpl = tm.V1, tm.V2
+	// B2C / External ID (no v1 issuer) and explicit Issuers: B2C issues
+	// ver 1.0 tokens whose aud is the client ID, so accept the client ID
+	// for either version there.
+	s.clientIDAnyVer = len(s.audiences) == 0 && (s.v1Tmpl == "" || len(cfg.Issuers) > 0)
 	for _, is := range cfg.Issuers {
 		if is == "" {
 			return nil, cfgErr("Issuers must not hold an empty string")

@@ -34,6 +34,23 @@ func New(cfg Config) (*Validator, error) {
 	return v, nil
 }
 
+// Purge empties the verified-token cache (for example after an operator
+// removed a compromised key: cached tokens would otherwise stay accepted
+// until they expire).
+func (v *Validator) Purge() {
+	if v.cache != nil {
+		v.cache.purge()
+	}
+}
+
+// CacheLen is the number of verified tokens cached.
+func (v *Validator) CacheLen() int {
+	if v.cache == nil {
+		return 0
+	}
+	return v.cache.len()
+}
+
 // ClockSkew is the effective clock tolerance.
 func (v *Validator) ClockSkew() time.Duration { return v.s.skew }
 

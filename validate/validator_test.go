@@ -238,7 +238,7 @@ func TestCache(t *testing.T) {
 	if _, err := v.Validate(ctx, tok); reasonOf(err) != validate.ReasonExpired {
 		t.Fatalf("second look: %v", err)
 	}
-	// Bounded: many tokens, cache stays usable.
+	// Bounded: many tokens, the cache never exceeds its size.
 	now = env.Now
 	for i := 0; i < 20; i++ {
 		c := env.V2()
@@ -246,6 +246,30 @@ func TestCache(t *testing.T) {
 		if _, err := v.Validate(ctx, env.GoodToken(c)); err != nil {
 			t.Fatal(err)
 		}
+		if v.CacheLen() > 4 {
+			t.Fatalf("cache holds %d entries", v.CacheLen())
+		}
+	}
+	v.Purge()
+	if v.CacheLen() != 0 {
+		t.Fatal("purge")
+	}
+}
+
+// B2C: ver 1.0 tokens, issuer ending in /v2.0/, aud = client ID.
+func TestB2CDefaults(t *testing.T) {
+	env, _ := newEnv(t)
+	plain := jwk.NewSet([]*jwk.Key{{Kid: "kA", Public: &env.Good.PublicKey}})
+	c := env.V2()
+	c["ver"] = "1.0"
+	c["iss"] = "https://contoso.b2clogin.com/" + vt.TenantID + "/v2.0/"
+	v, err := validate.New(validate.Config{Instance: "https://contoso.b2clogin.com/", TenantID: vt.TenantID, ClientID: vt.ClientID,
+		Keys: validate.SetKeys{Set: plain}, Now: func() time.Time { return env.Now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Validate(context.Background(), env.GoodToken(c)); err != nil {
+		t.Fatal(err)
 	}
 }
 
