@@ -99,3 +99,27 @@ func TestSealedCache(t *testing.T) {
 		}
 	})
 }
+
+func BenchmarkSealedCacheRoundTrip(b *testing.B) {
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i + 1)
+	}
+	sealer, err := tokencache.NewSealer(map[string][]byte{"k1": key}, "k1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	c, _ := NewSealedCache(&mapStore{m: map[string][]byte{}, ttl: map[string]time.Duration{}}, sealer, time.Minute, func() time.Time { return now })
+	ctx := context.Background()
+	val := make([]byte, 2048) // an encoded OBO entry is about this size
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Set(ctx, "0123456789abcdef", val, now.Add(time.Hour)); err != nil {
+			b.Fatal(err)
+		}
+		if _, ok, err := c.Get(ctx, "0123456789abcdef"); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+}

@@ -168,4 +168,13 @@ func TestBridge(t *testing.T) {
 		}
 		t.Logf("goroutines after load: %d", st.Goroutines)
 	})
+
+	t.Run("a dead Go runtime is restarted", func(t *testing.T) {
+		if code, _ := get(t, w.URL+"/crash"); code != 500 {
+			t.Fatalf("/crash = %d, want 500", code)
+		}
+		if code, body := get(t, w.URL+"/env"); code != 200 || body != "hi from a binding" {
+			t.Fatalf("/env after crash = %d %q", code, body)
+		}
+	})
 }

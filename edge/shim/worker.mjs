@@ -95,11 +95,6 @@ function startGo(env) {
   initError = api.init(stringBindings(env)) || null;
 }
 
-// resume drives Go's scheduler (timers, goroutines woken by other requests).
-function resume() {
-  if (go && !go.exited && go._inst) go._resume();
-}
-
 async function readBody(request) {
   if (request.method === "GET" || request.method === "HEAD" || !request.body) return null;
   const declared = Number(request.headers.get("content-length") || "0");
@@ -235,7 +230,8 @@ async function runOp(op, env, slot) {
 
 // pump serves one request: it runs that request's operations, hands their
 // results to Go, drives Go's timers, and returns once Go has answered.
-async function pump(id, slot, env, timeoutMs) {
+async function pump(rt, id, slot, env, timeoutMs) {
+  const { go, api } = rt; // this request's Go instance, even if another request restarts Go
   const deadline = Date.now() + timeoutMs;
   let cancelled = false;
   let tick = TICK_MIN_MS;
@@ -261,7 +257,7 @@ async function pump(id, slot, env, timeoutMs) {
     const now = Date.now();
     if (!cancelled && now >= deadline) {
       cancelled = true;
-      api.cancel(id);
+      if (!go.exited) api.cancel(id);
       for (const c of slot.aborts) c.abort();
       continue;
     }
@@ -279,7 +275,7 @@ async function pump(id, slot, env, timeoutMs) {
     });
     tick = Math.min(tick * 2, TICK_MAX_MS);
     if (go.nextTimerAt && Date.now() >= go.nextTimerAt) go.nextTimerAt = 0;
-    resume();
+    if (!go.exited) go._resume();
   }
 }
 
@@ -306,17 +302,24 @@ async function handle(request, env) {
   const id = nextRequestId++;
   const slot = { queue: [], done: [], inflight: 0, response: null, wake: null, aborts: new Set() };
   slots.set(id, slot);
+  const rt = { go, api };
   let res;
   try {
-    api.start(id, request.method, request.url, [...request.headers], body, timeoutMs);
-    res = await pump(id, slot, env, timeoutMs);
+    rt.api.start(id, request.method, request.url, [...request.headers], body, timeoutMs);
+    res = await pump(rt, id, slot, env, timeoutMs);
+  } catch (err) {
+    // A trap inside Go (or a broken instance): mark it dead so the next
+    // request starts a fresh one.
+    console.log("entragate: go runtime failed: " + err);
+    rt.go.exited = true;
+    res = null;
   } finally {
     slots.delete(id);
     for (const c of slot.aborts) c.abort();
-    if (go && !go.exited && api) api.release(id);
+    if (!rt.go.exited) rt.api.release(id);
   }
   if (!res) {
-    if (!go || go.exited) return problem(500, "Internal Server Error", "internal_error", "The gateway stopped; it restarts on the next request.");
+    if (rt.go.exited) return problem(500, "Internal Server Error", "internal_error", "The gateway stopped; it restarts on the next request.");
     return problem(504, "Gateway Timeout", "timeout", "The request took too long.");
   }
   return new Response(res.body && res.body.byteLength ? res.body : null, { status: res.status, headers: res.headers });

@@ -66,6 +66,16 @@ func setup(env map[string]string, b *edge.Bridge) (http.Handler, error) {
 	mux.HandleFunc("GET /panic", func(w http.ResponseWriter, r *http.Request) {
 		panic("boom")
 	})
+	// /crash panics outside any handler: the Go runtime dies and the shim
+	// must start a fresh one on the next request.
+	mux.HandleFunc("GET /crash", func(w http.ResponseWriter, r *http.Request) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			panic("crash outside the handler")
+		}()
+		<-done
+	})
 	mux.HandleFunc("GET /env", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, env["GREETING"])
 	})
