@@ -56,7 +56,7 @@ func (c *Client) Token(ctx context.Context, req Request) (*Token, error) {
 		c.obs.SingleFlightMerge()
 		select {
 		case <-cl.done:
-			return copyToken(cl.tok), cl.err
+			return copyToken(cl.tok), copyErr(cl.err)
 		case <-ctx.Done():
 			return nil, ctxErr(ctx.Err())
 		}
@@ -67,7 +67,7 @@ func (c *Client) Token(ctx context.Context, req Request) (*Token, error) {
 	if cerr := ctx.Err(); cerr != nil {
 		return nil, ctxErr(cerr)
 	}
-	return copyToken(tok), err
+	return copyToken(tok), copyErr(err)
 }
 
 // fill runs under single flight: L1 again, L2, then the token endpoint.
@@ -77,7 +77,10 @@ func (c *Client) fill(ctx context.Context, key, tenant string, scopes []string, 
 		return tok, nil
 	}
 	if c.l2 != nil {
-		if v, ok, err := c.l2.Get(ctx, key); err != nil {
+		lctx, lcancel := context.WithTimeout(ctx, c.l2Timeout)
+		v, ok, err := c.l2.Get(lctx, key)
+		lcancel()
+		if err != nil {
 			c.l2Failed("get", err)
 		} else if ok {
 			if e, err := decodeEntry(v); err != nil {
@@ -101,8 +104,7 @@ func (c *Client) fill(ctx context.Context, key, tenant string, scopes []string, 
 			c.throttle.set(key, te, c.now())
 		}
 		c.obs.TokenRequest(KindOf(err).String(), latency)
-		c.log.LogAttrs(ctx, levelFor(err), "obo token request failed",
-			stringAttr("kind", KindOf(err).String()), stringAttr("error", err.Error()), stringAttr("key", key[:12]))
+		c.log.LogAttrs(ctx, levelFor(err), "obo token request failed", errorAttrs(err, key)...)
 		return nil, err
 	}
 	c.obs.TokenRequest("success", latency)
@@ -111,9 +113,11 @@ func (c *Client) fill(ctx context.Context, key, tenant string, scopes []string, 
 		v := encodeEntry(e)
 		_ = c.l1.Set(ctx, key, v, e.tok.ExpiresAt)
 		if c.l2 != nil {
-			if err := c.l2.Set(ctx, key, v, e.tok.ExpiresAt); err != nil {
+			lctx, lcancel := context.WithTimeout(ctx, c.l2Timeout)
+			if err := c.l2.Set(lctx, key, v, e.tok.ExpiresAt); err != nil {
 				c.l2Failed("set", err)
 			}
+			lcancel()
 		}
 	}
 	return &e.tok, nil
@@ -237,6 +241,17 @@ func compactJWT(s string, n int) bool {
 		}
 	}
 	return dots == 2
+}
+
+// copyErr gives each caller its own *TokenError (they are shared by single
+// flight and the throttle memory).
+func copyErr(err error) error {
+	if te, ok := err.(*TokenError); ok {
+		cp := *te
+		cp.ErrorCodes = append([]int(nil), te.ErrorCodes...)
+		return &cp
+	}
+	return err
 }
 
 func copyToken(t *Token) *Token {

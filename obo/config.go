@@ -24,6 +24,8 @@ const (
 	// DefaultL1Entries and DefaultL1Bytes size the default in-memory L1.
 	DefaultL1Entries = 10000
 	DefaultL1Bytes   = 64 << 20
+	// DefaultL2Timeout bounds one L2 operation.
+	DefaultL2Timeout = 100 * time.Millisecond
 
 	maxThrottleEntries = 4096
 	l2LogInterval      = 30 * time.Second
@@ -71,6 +73,10 @@ type Config struct {
 	Timeout       time.Duration // default DefaultTimeout
 	L1            Cache         // default tokencache.NewMemory(DefaultL1Entries, DefaultL1Bytes, Now)
 	L2            Cache         // optional shared cache (Redis, KV)
+	// L2Timeout bounds each L2 operation; default DefaultL2Timeout. A slow
+	// or failing L2 is skipped (counted by Observer.L2Error, logged at most
+	// every 30 s); the request still succeeds.
+	L2Timeout time.Duration
 }
 
 // Client performs OBO exchanges with a two-level cache and single flight.
@@ -82,7 +88,7 @@ type Client struct {
 	now                                  func() time.Time
 	log                                  *slog.Logger
 	obs                                  Observer
-	margin, timeout                      time.Duration
+	margin, timeout, l2Timeout           time.Duration
 	l1, l2                               Cache
 	flight                               flight
 	throttle                             throttle
@@ -94,7 +100,7 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		instance: normalizeInstance(cfg.Instance), tenant: cfg.TenantID, clientID: cfg.ClientID,
 		cred: cfg.Credential, doer: cfg.Doer, now: cfg.Now, log: cfg.Logger, obs: cfg.Observer,
-		margin: cfg.Margin, timeout: cfg.Timeout, l1: cfg.L1, l2: cfg.L2,
+		margin: cfg.Margin, timeout: cfg.Timeout, l2Timeout: cfg.L2Timeout, l1: cfg.L1, l2: cfg.L2,
 	}
 	if c.doer == nil || c.cred == nil {
 		return nil, fmt.Errorf("%w: Doer and Credential are required", ErrConfig)
@@ -120,7 +126,10 @@ func New(cfg Config) (*Client, error) {
 	if c.timeout == 0 {
 		c.timeout = DefaultTimeout
 	}
-	if c.margin < 0 || c.timeout < 0 {
+	if c.l2Timeout == 0 {
+		c.l2Timeout = DefaultL2Timeout
+	}
+	if c.margin < 0 || c.timeout < 0 || c.l2Timeout < 0 {
 		return nil, fmt.Errorf("%w: negative Margin or Timeout", ErrConfig)
 	}
 	if c.l1 == nil {

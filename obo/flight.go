@@ -87,8 +87,9 @@ func (t *throttle) set(key string, te *TokenError, now time.Time) {
 			delete(t.te, k)
 		}
 	}
+	cp := *te
 	t.m[key] = now.Add(te.RetryAfter)
-	t.te[key] = te
+	t.te[key] = &cp
 }
 
 // rateLog lets one line through per interval and counts the rest.

@@ -5,7 +5,17 @@ import (
 	"log/slog"
 )
 
-func stringAttr(k, v string) slog.Attr { return slog.String(k, v) }
+// errorAttrs describes a failed request for the log: kind, Entra's error,
+// codes and trace/correlation ids, and a short prefix of the cache key (a
+// hash; never the assertion, a token or a secret).
+func errorAttrs(err error, key string) []slog.Attr {
+	attrs := []slog.Attr{slog.String("kind", KindOf(err).String()), slog.String("error", err.Error()), slog.String("cache_key", key[:12])}
+	if te, ok := err.(*TokenError); ok {
+		attrs = append(attrs, slog.Int("status", te.StatusCode), slog.Any("error_codes", te.ErrorCodes),
+			slog.String("trace_id", te.TraceID), slog.String("correlation_id", te.CorrelationID), slog.Duration("retry_after", te.RetryAfter))
+	}
+	return attrs
+}
 
 // levelFor logs expected user-side refusals at Info, the rest at Warn.
 func levelFor(err error) slog.Level {
