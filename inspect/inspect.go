@@ -62,7 +62,7 @@ Reads the token from stdin when TOKEN is absent or "-" (preferred: arguments are
 Exit status: 0 accepted, 1 refused, 2 usage or configuration error.
 `
 
-func parseFlags(args []string, stderr io.Writer) (*flags, error) {
+func parseFlags(args []string, stdout io.Writer) (*flags, error) {
 	f := &flags{}
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -79,8 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.BoolVar(&f.json, "json", false, "JSON output")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, usage)
-			return nil, err
+			fmt.Fprint(stdout, usage)
 		}
 		return nil, err
 	}
@@ -96,17 +95,17 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 
 // Main runs the command and returns the exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, opts Options) int {
-	f, err := parseFlags(args, stderr)
+	f, err := parseFlags(args, stdout)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return ExitUsage
+			return ExitAccepted // usage on stdout, like every other command
 		}
-		fmt.Fprintf(stderr, "inspect: %v\n%s", err, usage)
+		oneLine(stderr, err.Error()+" (see --help)")
 		return ExitUsage
 	}
 	raw, err := readToken(f.token, stdin)
 	if err != nil {
-		fmt.Fprintf(stderr, "inspect: %v\n", err)
+		oneLine(stderr, err.Error())
 		return ExitUsage
 	}
 	now := time.Now
@@ -116,7 +115,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, opts Options
 	if f.at != "" {
 		at, err := time.Parse(time.RFC3339, f.at)
 		if err != nil {
-			fmt.Fprintf(stderr, "inspect: --at must be RFC 3339 (2006-01-02T15:04:05Z)\n")
+			oneLine(stderr, "--at must be RFC 3339 (2006-01-02T15:04:05Z)")
 			return ExitUsage
 		}
 		now = func() time.Time { return at }
@@ -124,7 +123,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, opts Options
 	desc := describe(raw)
 	cfg, notes, err := buildConfig(context.Background(), f, opts, desc)
 	if err != nil {
-		fmt.Fprintf(stderr, "inspect: %v\n", err)
+		oneLine(stderr, err.Error())
 		return ExitUsage
 	}
 	cfg.Now = now
@@ -132,7 +131,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, opts Options
 	rep := report{Token: desc, Notes: notes, Now: now().UTC()}
 	v, err := validate.New(cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "inspect: %v\n", err)
+		oneLine(stderr, err.Error())
 		return ExitUsage
 	}
 	_, verr := v.Validate(context.Background(), raw)
@@ -154,7 +153,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, opts Options
 		err = rep.writeText(stdout)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "inspect: %v\n", err)
+		oneLine(stderr, err.Error())
 		return ExitUsage
 	}
 	return code
@@ -185,4 +184,10 @@ func readToken(arg string, stdin io.Reader) (string, error) {
 		return "", errors.New("no token given")
 	}
 	return s, nil
+}
+
+// oneLine writes an error as a single "inspect: ..." line.
+func oneLine(w io.Writer, msg string) {
+	msg = strings.Join(strings.Fields(strings.ReplaceAll(msg, "\n", "; ")), " ")
+	fmt.Fprintf(w, "inspect: %s\n", clean(msg))
 }

@@ -95,13 +95,13 @@ func TestRealTokenText(t *testing.T) {
 	keys := shared(t, "jwks", "nbCwW11w3XkB-key.reformatted-from-js.json")
 	base := []string{"--jwks", keys, "--tenant", "72f988bf-86f1-41af-91ab-2d7cd011db47", "--audience", "https://vault.azure.net"}
 	code, out, errOut := run(t, append(base, "--at", "2019-01-28T18:00:00Z"), "Bearer "+string(tok), Options{})
-	if code != ExitAccepted || !strings.Contains(out, "Verdict: ACCEPTED") || !strings.Contains(out, "v1.0 access token, app-only") ||
+	if code != ExitAccepted || !strings.Contains(out, "Verdict: accepted") || !strings.Contains(out, "v1.0 access token, app-only") ||
 		!strings.Contains(out, "2019-01-28T18:50:13Z (in 50m13s)") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	now := func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 	code, out, _ = run(t, append(base, strings.TrimSpace(string(tok))), "", Options{Now: now})
-	if code != ExitRefused || !strings.Contains(out, "REFUSED (token_expired)") || !strings.Contains(out, "Fix: ") || !strings.Contains(out, " ago)") {
+	if code != ExitRefused || !strings.Contains(out, "refused (token_expired)") || !strings.Contains(out, "Fix: ") || !strings.Contains(out, " ago)") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	if strings.Contains(out, strings.TrimSpace(string(tok))[:40]) {
@@ -154,13 +154,16 @@ func TestUsageAndSources(t *testing.T) {
 		{"bad --at", []string{"--at", "yesterday", "--jwks", "x"}, Options{}, ExitUsage},
 		{"two tokens", []string{"a", "b"}, Options{}, ExitUsage},
 		{"bad tenant", []string{"--jwks", "https://keys.example/keys", "--tenant", "organizations", "--client-id", vt.ClientID}, Options{Fetch: fetch}, ExitUsage},
-		{"help", []string{"-h"}, Options{}, ExitUsage},
+		{"help", []string{"-h"}, Options{}, ExitAccepted},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := run(t, tc.args, tok, tc.opts)
 			if code != tc.code {
 				t.Fatalf("exit %d want %d\n%s\n%s", code, tc.code, out, errOut)
+			}
+			if code == ExitUsage && strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+				t.Fatalf("usage errors are one line on stderr: %q", errOut)
 			}
 			if strings.Contains(out+errOut, tok[len(tok)-30:]) {
 				t.Fatal("token echoed")

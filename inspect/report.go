@@ -93,9 +93,9 @@ func (r *report) writeText(w io.Writer) error {
 		fmt.Fprintf(&b, "Note: %s\n", n)
 	}
 	if r.Verdict == "accepted" {
-		b.WriteString("Verdict: ACCEPTED\n")
+		b.WriteString("Verdict: accepted\n")
 	} else {
-		fmt.Fprintf(&b, "Verdict: REFUSED (%s)\n  %s\n", r.Reason, r.Message)
+		fmt.Fprintf(&b, "Verdict: refused (%s)\n  %s\n", r.Reason, r.Message)
 		if r.Fix != "" {
 			fmt.Fprintf(&b, "  Fix: %s\n", r.Fix)
 		}
