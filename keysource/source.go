@@ -171,7 +171,7 @@ func (s *Source) Key(ctx context.Context, kid, x5t string) (*jwk.Key, error) {
 			waitErr, waited = s.wait(ctx, c), true
 			continue
 		}
-		if now.Before(s.nextRefresh) {
+		if s.failures > 0 && now.Before(s.nextRefresh) { // only a failure's backoff holds us back
 			err, retry := s.lastErr, s.nextRefresh.Sub(now)
 			s.mu.Unlock()
 			return nil, unavailable("signing keys could not be loaded; retry scheduled", err, retry)

@@ -400,3 +400,18 @@ func TestUnknownKidWithCancelledWaitIsUnavailable(t *testing.T) {
 		t.Fatal("negative-cached a kid whose refresh never completed")
 	}
 }
+
+func TestMaxStaleShorterThanIntervalRefetches(t *testing.T) {
+	ks := newKeyServer(t, "K1")
+	clk := newClock()
+	s := newTestSource(t, ks, clk, func(c *Config) { c.MaxStale = 30 * time.Minute })
+	mustKey(t, s, "K1")
+	s.mu.Lock()
+	s.running++ // as if Run were active: no lazy refresh, only the expiry path can fetch
+	s.mu.Unlock()
+	clk.Advance(40 * time.Minute)
+	mustKey(t, s, "K1")
+	if got := ks.keyHits.Load(); got < 2 {
+		t.Fatalf("fetches = %d: an expired set was not refetched", got)
+	}
+}
