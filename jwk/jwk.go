@@ -1,6 +1,15 @@
 // Package jwk parses JSON Web Key Sets as Entra ID publishes them and holds
 // the RSA verification keys they contain. It is pure: no I/O, no goroutines.
 //
+// Parsing decisions (see Parse and docs/validation.md): RSA keys only, built
+// from n and e and never from x5c (the 2014 Entra certificates carry negative
+// serial numbers that crypto/x509 refuses); n and e may be base64url or, as
+// in Microsoft's 2014 key sets and as Microsoft's own stack tolerates,
+// standard base64 with padding — for key sets only, never for tokens; keys
+// under 2048 bits (or over 8192), with e != 65537, use other than "sig",
+// key_ops without "verify" or a non-RSA alg are skipped and listed in
+// Skipped; documents are capped at MaxSetSize bytes and MaxKeys keys.
+//
 // CONTRACT (shared by keysource, validate, gateway, edge): the exported names
 // in this file are relied on by other packages. Extend, do not rename.
 package jwk
