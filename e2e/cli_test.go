@@ -57,8 +57,15 @@ func writeFile(t *testing.T, name, data string) string {
 	return p
 }
 
+// TestCLI builds the binary once and runs every command-line check on it.
 func TestCLI(t *testing.T) {
 	bin := buildCLI(t)
+	t.Run("flags", func(t *testing.T) { cliFlags(t, bin) })
+	t.Run("serve", func(t *testing.T) { cliServe(t, bin) })
+	t.Run("dev", func(t *testing.T) { cliDev(t, bin) })
+}
+
+func cliFlags(t *testing.T, bin string) {
 	good := "AzureAd:\n  TenantId: " + emulator.DemoTenantID + "\n  ClientId: " + emulator.DemoAPIClientID + "\n"
 	unknownKey := writeFile(t, "unknown.yaml", good+"  Secret: x\n")
 	invalid := writeFile(t, "invalid.yaml", "AzureAd:\n  TenantId: common\n")
@@ -92,6 +99,10 @@ DownstreamApis:
 		{"serve check", []string{"serve", "--check", "--config", writeFile(t, "ok.yaml", good)}, "", 0, "is valid", ""},
 		{"dev help", []string{"dev", "--help"}, "", 0, "-emulator-https-addr", ""},
 		{"dev bad flag", []string{"dev", "--port", "1"}, "", 2, "", "flag provided but not defined: -port"},
+		{"token help", []string{"token", "--help"}, "", 0, "Usage: entragate token", ""},
+		{"token bad flag", []string{"token", "--nope"}, "", 2, "", "flag provided but not defined: -nope"},
+		{"emulator help", []string{"emulator", "--help"}, "", 0, "rotate-keys", ""},
+		{"emulator bad flag", []string{"emulator", "--nope"}, "", 2, "", "flag provided but not defined: -nope"},
 		{"inspect help", []string{"inspect", "--help"}, "", 0, "usage: entragate inspect", ""},
 		{"inspect expired", []string{"inspect", "--jwks", jwks, "--tenant", "72f988bf-86f1-41af-91ab-2d7cd011db47", "--audience", "https://vault.azure.net"}, string(tok), 1, "token_expired", ""},
 		{"inspect inside lifetime", []string{"inspect", "--jwks", jwks, "--tenant", "72f988bf-86f1-41af-91ab-2d7cd011db47", "--audience", "https://vault.azure.net", "--at", "2019-01-28T18:00:00Z"}, string(tok), 0, "accepted", ""},
@@ -120,11 +131,10 @@ DownstreamApis:
 	}
 }
 
-// TestCLIServe runs `entragate serve` against an in-process emulator,
+// cliServe runs `entragate serve` against an in-process emulator,
 // checks it answers, then stops it with SIGTERM (graceful: exit 0). With
 // the key server unreachable and Keys.FailOnStartup it exits 1 at once.
-func TestCLIServe(t *testing.T) {
-	bin := buildCLI(t)
+func cliServe(t *testing.T, bin string) {
 	emu, emuSrv := newEmulator(t, time.Now)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -88,9 +89,16 @@ func devCmd(args []string, env *cmdEnv) int {
 		fmt.Fprintf(env.stderr, "entragate dev: %s\n", oneLine(err.Error()))
 		return exitFailure
 	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		cancel()
+		<-emuDone
+		fmt.Fprintf(env.stderr, "entragate dev: %s\n", oneLine(err.Error()))
+		return exitFailure
+	}
 	gwDone := make(chan error, 1)
-	go func() { gwDone <- s.Run(ctx, nil) }()
-	printDevHelp(env, u.http, u.https, caFile, *listen, *emuAddr)
+	go func() { gwDone <- s.Run(ctx, ln) }()
+	printDevHelp(env, u.http, u.https, caFile, ln.Addr().String(), *emuAddr)
 
 	var runErr error
 	select {
@@ -130,8 +138,10 @@ func devConfig(emuURL, listen string) (*config.Config, error) {
 func printDevHelp(env *cmdEnv, emuHTTP, emuHTTPS, caFile, listen, emuAddr string) {
 	gw := "http://" + listen
 	tokenCmd := "go run ./cmd/entragate token"
+	rotateCmd := "go run ./cmd/entragate emulator rotate-keys"
 	if emuAddr != "127.0.0.1:8081" {
 		tokenCmd += " --emulator " + emuHTTP
+		rotateCmd += " --emulator " + emuHTTP
 	}
 	fmt.Fprintf(env.stdout, `entragate dev is running (Ctrl-C to stop)
   gateway   %s   (GET /me, /graph/me, /healthz, /readyz, /metrics)
@@ -147,6 +157,6 @@ Next, in another terminal:
   curl -H "Authorization: Bearer $(%s)" %s/me
   curl -i %s/graph/me            # no token: 401 with WWW-Authenticate: Bearer
   curl %s/readyz
-  curl -X POST %s/_emulator/rotate-keys
-`, emulator.DemoTenantID, emulator.DemoAPIClientID, emulator.DemoUser, tokenCmd, gw, tokenCmd, gw, gw, gw, emuHTTP)
+  %s
+`, emulator.DemoTenantID, emulator.DemoAPIClientID, emulator.DemoUser, tokenCmd, gw, tokenCmd, gw, gw, gw, rotateCmd)
 }
