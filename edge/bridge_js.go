@@ -254,9 +254,22 @@ func (b *Bridge) jsComplete(args []js.Value) any {
 }
 
 func (b *Bridge) jsStats(args []js.Value) any {
+	st := b.Stats()
+	return map[string]any{"goroutines": st.Goroutines, "requests": st.Requests, "ops": st.Ops}
+}
+
+// Stats describes the bridge's load (for tests and debugging).
+type Stats struct {
+	Goroutines int // runtime.NumGoroutine
+	Requests   int // Worker requests not yet released
+	Ops        int // queued or running operations
+}
+
+// Stats returns a snapshot.
+func (b *Bridge) Stats() Stats {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return map[string]any{"goroutines": runtime.NumGoroutine(), "requests": len(b.cancels), "ops": len(b.ops)}
+	return Stats{Goroutines: runtime.NumGoroutine(), Requests: len(b.cancels), Ops: len(b.ops)}
 }
 
 func decodeResult(v js.Value) opResult {

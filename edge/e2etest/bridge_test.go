@@ -1,6 +1,7 @@
 package e2etest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -60,6 +61,14 @@ func TestBridge(t *testing.T) {
 		fmt.Fprint(rw, strings.Repeat("x", 100))
 	}))
 	t.Cleanup(upstream.Close)
+	hangDone := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-hangDone:
+		}
+	}))
+	t.Cleanup(func() { close(hangDone); hang.Close() })
 
 	t.Run("basics", func(t *testing.T) {
 		if code, body := get(t, w.URL+"/env"); code != 200 || body != "hi from a binding" {
@@ -167,6 +176,38 @@ func TestBridge(t *testing.T) {
 			t.Fatalf("goroutines after the load: %d", st.Goroutines)
 		}
 		t.Logf("goroutines after load: %d", st.Goroutines)
+	})
+
+	t.Run("clients that hang up are released", func(t *testing.T) {
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+				defer cancel()
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, w.URL+"/fetch?url="+hang.URL, nil)
+				if res, err := http.DefaultClient.Do(req); err == nil {
+					res.Body.Close()
+				}
+			}()
+		}
+		wg.Wait()
+		// Budget 1.5 s + grace 1 s + sweep margin 5 s; the sweep runs on a later request.
+		deadline := time.Now().Add(15 * time.Second)
+		var st struct{ Goroutines, Requests, Ops int }
+		for time.Now().Before(deadline) {
+			time.Sleep(500 * time.Millisecond)
+			_, body := get(t, w.URL+"/stats")
+			if err := json.Unmarshal([]byte(body), &st); err != nil {
+				t.Fatal(err)
+			}
+			if st.Requests <= 1 && st.Ops == 0 && st.Goroutines <= 8 {
+				t.Logf("after hang-ups: %+v", st)
+				return
+			}
+		}
+		t.Fatalf("hung-up requests not released: %+v", st)
 	})
 
 	t.Run("a dead Go runtime is restarted", func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -54,15 +55,25 @@ type env struct {
 	emu      *emulator.Emulator
 	srv      *httptest.Server
 	bindings map[string]string
+	certPEM  string // the emulator's certificate when served over TLS
 }
 
-func newEnv(t *testing.T, l2 string) *env {
+func newEnv(t *testing.T, l2 string) *env { return newEnvTLS(t, l2, false) }
+
+func newEnvTLS(t *testing.T, l2 string, useTLS bool) *env {
 	t.Helper()
 	e, err := emulator.New(emulator.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(e.Handler())
+	srv := httptest.NewUnstartedServer(e.Handler())
+	certPEM := ""
+	if useTLS {
+		srv.StartTLS()
+		certPEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 	e.SetBaseURL(srv.URL)
 	key := make([]byte, 32)
@@ -82,7 +93,7 @@ func newEnv(t *testing.T, l2 string) *env {
 		edge.BindCacheKV:      "TOKEN_CACHE",
 		edge.BindLogLevel:     "warn",
 	}
-	return &env{emu: e, srv: srv, bindings: b}
+	return &env{emu: e, srv: srv, bindings: b, certPEM: certPEM}
 }
 
 // userToken signs in user with the password grant of the demo public client.
@@ -92,7 +103,7 @@ func (e *env) userToken(t testing.TB, user, scope string) string {
 		"grant_type": {"password"}, "client_id": {emulator.DemoClientAppID},
 		"username": {user}, "password": {emulator.DemoPassword}, "scope": {scope},
 	}
-	res, err := client.PostForm(e.emu.TokenEndpoint(emulator.DemoTenantID), form)
+	res, err := e.httpClient().PostForm(e.emu.TokenEndpoint(emulator.DemoTenantID), form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,6 +118,13 @@ func (e *env) userToken(t testing.TB, user, scope string) string {
 	return ans.AccessToken
 }
 
+func (e *env) httpClient() *http.Client {
+	if e.certPEM != "" {
+		return e.srv.Client()
+	}
+	return client
+}
+
 // native builds the same gateway natively (net/http client as the Doer).
 func (e *env) native(t *testing.T) *httptest.Server {
 	t.Helper()
@@ -115,7 +133,7 @@ func (e *env) native(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	s.L2 = edge.L2None
-	core, err := edge.NewCore(s, edge.Deps{Doer: client})
+	core, err := edge.NewCore(s, edge.Deps{Doer: e.httpClient()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,9 +146,13 @@ func (e *env) worker(t *testing.T, stateDir string) *workerdtest.Worker {
 	t.Helper()
 	bin := workerdtest.Binary(t, edgeDir)
 	r := build(t, "./edge/cmd/worker")
-	w := workerdtest.Start(t, workerdtest.Config{
+	cfg := workerdtest.Config{
 		Workerd: bin, Dist: r.OutDir, Text: e.bindings, KV: []string{"TOKEN_CACHE"}, Cache: true, StateDir: stateDir,
-	})
+	}
+	if e.certPEM != "" {
+		cfg.TrustedCertsPEM = []string{e.certPEM}
+	}
+	w := workerdtest.Start(t, cfg)
 	cold := w.WaitReady(t, "/healthz", 30*time.Second)
 	t.Logf("cold start (workerd launch to first 200): %s", cold)
 	return w
@@ -204,6 +226,22 @@ func TestWorkerMatchesNativeGateway(t *testing.T) {
 			}
 			same(t, c.name, n, wk)
 		})
+	}
+}
+
+// TestWorkerOverTLS: Entra ID is https; the Worker trusts the emulator's
+// self-signed certificate through tlsOptions.trustedCertificates.
+func TestWorkerOverTLS(t *testing.T) {
+	e := newEnvTLS(t, edge.L2KV, true)
+	w := e.worker(t, "")
+	native := e.native(t)
+	alice := e.userToken(t, emulator.DemoUser, emulator.DemoAPIScope)
+	for _, path := range []string{"/me", "/graph/me"} {
+		n, wk := call(t, native.URL, path, alice), call(t, w.URL, path, alice)
+		if wk.Status != 200 {
+			t.Fatalf("worker %s over TLS = %d %s", path, wk.Status, wk.Body)
+		}
+		same(t, path, n, wk)
 	}
 }
 

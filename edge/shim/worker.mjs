@@ -279,6 +279,21 @@ async function pump(rt, id, slot, env, timeoutMs) {
   }
 }
 
+// sweep releases requests whose pump stopped without its finally block
+// (workerd drops a request's promises when the client disconnects): Go's
+// context is cancelled and their queued operations fail, from whichever
+// request runs the sweep, which is safe since release only touches Go state.
+let lastSweep = 0;
+function sweep(now) {
+  if (now - lastSweep < 1000) return;
+  lastSweep = now;
+  for (const [id, slot] of slots) {
+    if (now <= slot.expires) continue;
+    slots.delete(id);
+    if (!slot.rt.go.exited) slot.rt.api.release(id);
+  }
+}
+
 async function handle(request, env) {
   try {
     startGo(env);
@@ -299,10 +314,13 @@ async function handle(request, env) {
     return problem(413, "Payload Too Large", "invalid_request", "The request body is too large.");
   }
   const timeoutMs = Number(env.EDGE_REQUEST_TIMEOUT_MS) > 0 ? Number(env.EDGE_REQUEST_TIMEOUT_MS) : DEFAULT_TIMEOUT_MS;
+  const now = Date.now();
+  sweep(now);
   const id = nextRequestId++;
-  const slot = { queue: [], done: [], inflight: 0, response: null, wake: null, aborts: new Set() };
-  slots.set(id, slot);
   const rt = { go, api };
+  const slot = { queue: [], done: [], inflight: 0, response: null, wake: null, aborts: new Set(), rt,
+    expires: now + timeoutMs + CANCEL_GRACE_MS + 5000 };
+  slots.set(id, slot);
   let res;
   try {
     rt.api.start(id, request.method, request.url, [...request.headers], body, timeoutMs);

@@ -80,7 +80,8 @@ func setup(env map[string]string, b *edge.Bridge) (http.Handler, error) {
 		fmt.Fprint(w, env["GREETING"])
 	})
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
-		_ = json.NewEncoder(w).Encode(map[string]int{"goroutines": runtime.NumGoroutine()})
+		st := b.Stats()
+		_ = json.NewEncoder(w).Encode(map[string]int{"goroutines": runtime.NumGoroutine(), "requests": st.Requests, "ops": st.Ops})
 	})
 	// /kv?op=put|get&key=&val= exercises the KV store; /cache the same for the Cache API.
 	kv, cache := b.KVStore("KV"), b.CacheStore("")
