@@ -79,21 +79,44 @@ func (e *Emulator) authenticateClient(app *App, c clientCreds, tokenURL string, 
 	}
 }
 
-// checkClientAssertion verifies a private_key_jwt client assertion against
-// the app's registered keys.
+// assertionClaims are the members of a client assertion we check.
+type assertionClaims struct {
+	Iss string          `json:"iss"`
+	Sub string          `json:"sub"`
+	Aud json.RawMessage `json:"aud"`
+	Exp int64           `json:"exp"`
+	Nbf int64           `json:"nbf"`
+}
+
+// checkClientAssertion verifies a client assertion: a certificate
+// credential (iss = sub = client id, signed by a registered key, aud = the
+// token endpoint) or a federated credential (iss/sub matching one of the
+// app's federated identity credentials, signed by that issuer's key, aud =
+// the credential's audience).
 func (e *Emulator) checkClientAssertion(app *App, raw, tokenURL string) *aadError {
-	hdr, hdrBytes, payload, sig, err := parseJWT(raw)
-	if err != nil {
+	hdr, _, payload, sig, err := parseJWT(raw)
+	var cl assertionClaims
+	if err != nil || json.Unmarshal(payload, &cl) != nil {
 		return errInvalidClient(700027, "Client assertion failed signature validation. [Reason - The assertion is malformed.]")
 	}
-	if hdr.Alg != "RS256" || len(app.PublicKeys) == 0 {
-		return errInvalidClient(700027, "Client assertion contains an invalid signature. [Reason - The key was not found., Client assertion ID: %s]", truncate(hdr.Kid, 64))
+	keys, wantAud := app.PublicKeys, tokenURL
+	if !equalFold(cl.Iss, app.ClientID) || !equalFold(cl.Sub, app.ClientID) {
+		fc := findFederated(app, cl.Iss, cl.Sub)
+		if fc == nil {
+			if len(app.Federated) == 0 {
+				return errInvalidClient(700023, "Client assertion audience claim does not match Realm issuer. iss and sub must be the client id '%s'.", app.ClientID)
+			}
+			return errInvalidClient(70021, "No matching federated identity record found for presented assertion. Assertion Issuer: '%s'. Assertion Subject: '%s'.",
+				truncate(cl.Iss, 128), truncate(cl.Sub, 128))
+		}
+		keys, wantAud = fc.PublicKeys, fc.audience()
 	}
-	_ = hdrBytes
-	parts := splitFirst2(raw)
-	sum := sha256.Sum256([]byte(parts))
+	if hdr.Alg != "RS256" || len(keys) == 0 {
+		return errInvalidClient(700027, "Client assertion contains an invalid signature. [Reason - The key was not found.]")
+	}
+	sum := sha256.Sum256([]byte(splitFirst2(raw)))
 	ok := false
-	for _, k := range app.PublicKeys {
+	for _, k := range keys {
 		if rsa.VerifyPKCS1v15(k, crypto.SHA256, sum[:], sig) == nil {
 			ok = true
 			break
@@ -102,26 +125,23 @@ func (e *Emulator) checkClientAssertion(app *App, raw, tokenURL string) *aadErro
 	if !ok {
 		return errInvalidClient(700027, "Client assertion failed signature validation. [Reason - The provided signature value did not match the expected signature value.]")
 	}
-	var cl struct {
-		Iss string          `json:"iss"`
-		Sub string          `json:"sub"`
-		Aud json.RawMessage `json:"aud"`
-		Exp int64           `json:"exp"`
-		Nbf int64           `json:"nbf"`
-	}
-	if json.Unmarshal(payload, &cl) != nil {
-		return errInvalidClient(700027, "Client assertion failed signature validation. [Reason - The assertion is malformed.]")
-	}
-	if !equalFold(cl.Iss, app.ClientID) || !equalFold(cl.Sub, app.ClientID) {
-		return errInvalidClient(700023, "Client assertion audience claim does not match Realm issuer. iss and sub must be the client id '%s'.", app.ClientID)
-	}
-	if !audContains(cl.Aud, tokenURL) {
-		return errInvalidClient(700021, "Client assertion application identifier doesn't match 'client_id' parameter or the audience is not this token endpoint. Expected audience: '%s'.", tokenURL)
+	if !audContains(cl.Aud, wantAud) {
+		return errInvalidClient(700021, "Client assertion audience is not valid. Expected audience: '%s'.", wantAud)
 	}
 	now := e.now()
 	if cl.Exp == 0 || now.After(time.Unix(cl.Exp, 0)) || (cl.Nbf != 0 && now.Add(5*time.Minute).Before(time.Unix(cl.Nbf, 0))) {
 		return errInvalidClient(700024, "Client assertion is not within its valid time range. Current time: %s, assertion valid from %s, expiry time of assertion %s.",
 			now.UTC().Format(time.RFC3339), time.Unix(cl.Nbf, 0).UTC().Format(time.RFC3339), time.Unix(cl.Exp, 0).UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+func findFederated(app *App, iss, sub string) *FederatedCredential {
+	for i := range app.Federated {
+		fc := &app.Federated[i]
+		if fc.Issuer == iss && fc.Subject == sub {
+			return fc
+		}
 	}
 	return nil
 }

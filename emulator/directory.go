@@ -32,8 +32,10 @@ type App struct {
 	Certificates []string `yaml:"certificates"`
 	// PublicKeys are extra client-assertion keys (Go API only).
 	PublicKeys []*rsa.PublicKey `yaml:"-"`
-	Scopes     []string         `yaml:"scopes"`   // exposed delegated scopes, e.g. access_as_user
-	AppRoles   []string         `yaml:"appRoles"` // app roles this API defines
+	// Federated are federated identity credentials (workload identity).
+	Federated []FederatedCredential `yaml:"federatedCredentials"`
+	Scopes    []string              `yaml:"scopes"`   // exposed delegated scopes, e.g. access_as_user
+	AppRoles  []string              `yaml:"appRoles"` // app roles this API defines
 	// RoleGrants: application permissions granted to THIS app on other
 	// resources, keyed by the resource's client id or App ID URI
 	// (client_credentials puts them in "roles").
@@ -46,6 +48,27 @@ type App struct {
 	// RefuseConsent makes every grant that needs user consent for this
 	// client fail with AADSTS65001.
 	RefuseConsent bool `yaml:"refuseConsent"`
+}
+
+// FederatedCredential trusts client assertions issued by another identity
+// provider (e.g. a Kubernetes service-account token) for an app.
+type FederatedCredential struct {
+	Issuer   string `yaml:"issuer"`   // the assertion's iss, exactly
+	Subject  string `yaml:"subject"`  // the assertion's sub, exactly
+	Audience string `yaml:"audience"` // default "api://AzureADTokenExchange"
+	// Certificates are PEM certificates or RSA public keys of the issuer.
+	Certificates []string         `yaml:"certificates"`
+	PublicKeys   []*rsa.PublicKey `yaml:"-"`
+}
+
+// DefaultFederatedAudience is Entra's audience for federated assertions.
+const DefaultFederatedAudience = "api://AzureADTokenExchange"
+
+func (f *FederatedCredential) audience() string {
+	if f.Audience == "" {
+		return DefaultFederatedAudience
+	}
+	return f.Audience
 }
 
 // User is a directory user.

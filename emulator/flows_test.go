@@ -170,19 +170,32 @@ func TestClientAssertion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := env.e.UpdateApp(DemoAPIClientID, func(a *App) { a.PublicKeys = append(a.PublicKeys, &key.PublicKey) }); err != nil {
+	if err := env.e.AddClientKey(DemoAPIClientID, &key.PublicKey); err != nil {
+		t.Fatal(err)
+	}
+	wi, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const k8sIss, k8sSub = "https://oidc.k8s.example/cluster1", "system:serviceaccount:default:gateway"
+	if err := env.e.AddFederatedCredential(DemoAPIClientID, FederatedCredential{Issuer: k8sIss, Subject: k8sSub,
+		PublicKeys: []*rsa.PublicKey{&wi.PublicKey}}); err != nil {
 		t.Fatal(err)
 	}
 	alice := env.userToken(t, DemoUser)
-	mk := func(aud string, exp time.Time, k *rsa.PrivateKey) string {
+	mkFrom := func(iss, sub, aud string, exp time.Time, k *rsa.PrivateKey) string {
 		h := b64.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`))
-		p, _ := json.Marshal(map[string]any{"iss": DemoAPIClientID, "sub": DemoAPIClientID, "aud": aud,
+		p, _ := json.Marshal(map[string]any{"iss": iss, "sub": sub, "aud": aud,
 			"exp": exp.Unix(), "nbf": time.Now().Add(-time.Minute).Unix(), "jti": newGUID()})
 		in := h + "." + b64.EncodeToString(p)
 		sum := sha256.Sum256([]byte(in))
 		sig, _ := rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, sum[:])
 		return in + "." + b64.EncodeToString(sig)
 	}
+	mk := func(aud string, exp time.Time, k *rsa.PrivateKey) string {
+		return mkFrom(DemoAPIClientID, DemoAPIClientID, aud, exp, k)
+	}
+	soon := time.Now().Add(5 * time.Minute)
 	other, _ := rsa.GenerateKey(rand.Reader, 2048)
 	tokenURL := env.srv.URL + "/" + DemoTenantID + "/oauth2/v2.0/token"
 	tests := []struct {
@@ -194,6 +207,10 @@ func TestClientAssertion(t *testing.T) {
 		{"wrong key", mk(tokenURL, time.Now().Add(5*time.Minute), other), 700027},
 		{"wrong aud", mk("https://elsewhere/token", time.Now().Add(5*time.Minute), key), 700021},
 		{"expired", mk(tokenURL, time.Now().Add(-5*time.Minute), key), 700024},
+		{"federated ok", mkFrom(k8sIss, k8sSub, DefaultFederatedAudience, soon, wi), 0},
+		{"federated unknown subject", mkFrom(k8sIss, "system:serviceaccount:x:y", DefaultFederatedAudience, soon, wi), 70021},
+		{"federated wrong key", mkFrom(k8sIss, k8sSub, DefaultFederatedAudience, soon, key), 700027},
+		{"federated wrong aud", mkFrom(k8sIss, k8sSub, tokenURL, soon, wi), 700021},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -72,6 +72,23 @@ func normalizeApp(a App) (App, error) {
 		a.PublicKeys = append(a.PublicKeys, k)
 	}
 	a.Certificates = nil
+	fcs := make([]FederatedCredential, 0, len(a.Federated))
+	for _, fc := range a.Federated {
+		if fc.Issuer == "" || fc.Subject == "" {
+			return a, fmt.Errorf("%w: app %s: federated credential needs issuer and subject", ErrInvalidConfig, a.ClientID)
+		}
+		fc.PublicKeys = append([]*rsa.PublicKey(nil), fc.PublicKeys...)
+		for _, c := range fc.Certificates {
+			k, err := parsePublicKeyPEM(c)
+			if err != nil {
+				return a, fmt.Errorf("%w: app %s: federated credential: %v", ErrInvalidConfig, a.ClientID, err)
+			}
+			fc.PublicKeys = append(fc.PublicKeys, k)
+		}
+		fc.Certificates = nil
+		fcs = append(fcs, fc)
+	}
+	a.Federated = fcs
 	return a, nil
 }
 
@@ -173,6 +190,28 @@ func (e *Emulator) UpdateUser(name string, fn func(*User)) error {
 	return fmt.Errorf("%w: %s", ErrUnknownUser, name)
 }
 
+// AddClientKey registers a public key whose signatures authenticate the
+// app by client assertion (certificate credential).
+func (e *Emulator) AddClientKey(clientID string, pub *rsa.PublicKey) error {
+	if _, err := asRSA(pub); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+	}
+	return e.UpdateApp(clientID, func(a *App) { a.PublicKeys = append(a.PublicKeys, pub) })
+}
+
+// AddFederatedCredential trusts assertions from another issuer for the app.
+func (e *Emulator) AddFederatedCredential(clientID string, fc FederatedCredential) error {
+	if fc.Issuer == "" || fc.Subject == "" || len(fc.PublicKeys) == 0 {
+		return fmt.Errorf("%w: federated credential needs issuer, subject and a public key", ErrInvalidConfig)
+	}
+	for _, k := range fc.PublicKeys {
+		if _, err := asRSA(k); err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+		}
+	}
+	return e.UpdateApp(clientID, func(a *App) { a.Federated = append(a.Federated, fc) })
+}
+
 // SetRequireMFA makes On-Behalf-Of exchanges for the user demand MFA.
 func (e *Emulator) SetRequireMFA(user string, on bool) error {
 	return e.UpdateUser(user, func(u *User) { u.RequireMFA = on })
@@ -263,7 +302,7 @@ func parsePublicKeyPEM(s string) (*rsa.PublicKey, error) {
 
 func asRSA(k any) (*rsa.PublicKey, error) {
 	rk, ok := k.(*rsa.PublicKey)
-	if !ok || rk.N.BitLen() < 2048 {
+	if !ok || rk == nil || rk.N == nil || rk.N.BitLen() < 2048 {
 		return nil, fmt.Errorf("client assertion key must be RSA, 2048 bits or more")
 	}
 	return rk, nil
