@@ -15,6 +15,10 @@ import (
 func NormalizeScopes(scopes []string) []string {
 	out := make([]string, 0, len(scopes))
 	for _, s := range scopes {
+		if s != "" && !strings.ContainsAny(s, " \t\r\n\v\f") {
+			out = append(out, strings.ToLower(s)) // common case: one scope per element
+			continue
+		}
 		for _, f := range strings.Fields(s) {
 			out = append(out, strings.ToLower(f))
 		}
@@ -29,8 +33,12 @@ func NormalizeScopes(scopes []string) []string {
 // holds the assertion, a user id or a scope in clear, and is never keyed by
 // the user alone: a new assertion gives a new key.
 func CacheKey(instance, tenant, clientID, assertion string, scopes []string, claims string) string {
+	return cacheKey(instance, tenant, clientID, assertion, NormalizeScopes(scopes), claims)
+}
+
+// cacheKey is CacheKey for an already normalized scope set ns.
+func cacheKey(instance, tenant, clientID, assertion string, ns []string, claims string) string {
 	ah := sha256.Sum256(unsafe.Slice(unsafe.StringData(assertion), len(assertion))) // read-only view, no copy
-	ns := NormalizeScopes(scopes)
 	buf := make([]byte, 0, 256)
 	buf = appendField(buf, "entragate-obo-v1")
 	buf = appendField(buf, strings.ToLower(normalizeInstance(instance)))
@@ -54,7 +62,10 @@ func appendField(b []byte, s string) []byte {
 // normalizeInstance makes the instance end with exactly one "/".
 func normalizeInstance(instance string) string {
 	if instance == "" {
-		instance = DefaultInstance
+		return DefaultInstance
+	}
+	if n := len(instance); instance[n-1] == '/' && (n == 1 || instance[n-2] != '/') {
+		return instance
 	}
 	return strings.TrimRight(instance, "/") + "/"
 }

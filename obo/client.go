@@ -42,7 +42,7 @@ func (c *Client) Token(ctx context.Context, req Request) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := CacheKey(c.instance, tenant, c.clientID, req.Assertion, scopes, req.Claims)
+	key := cacheKey(c.instance, tenant, c.clientID, req.Assertion, scopes, req.Claims)
 	if tok := c.lookup(ctx, c.l1, key, c.now()); tok != nil {
 		c.obs.CacheLookup("l1")
 		return tok, nil

@@ -45,7 +45,11 @@ func decodeEntry(b []byte) (*entry, error) {
 		if k <= 0 || n > uint64(len(b)-k) {
 			return nil, errBadEntry
 		}
-		fields[i] = string(b[k : k+int(n)])
+		if i == 0 && string(b[k:k+int(n)]) == "Bearer" {
+			fields[i] = "Bearer" // no allocation for the usual type
+		} else {
+			fields[i] = string(b[k : k+int(n)])
+		}
 		b = b[k+int(n):]
 	}
 	if len(b) != 0 || fields[2] == "" {
