@@ -83,8 +83,7 @@ func (e *Emulator) writeAADError(w http.ResponseWriter, r *http.Request, a *aadE
 	writeJSON(w, a.status, body)
 }
 
-func (e *Emulator) writeTenantNotFound(w http.ResponseWriter, seg string) {
-	r, _ := http.NewRequest(http.MethodGet, "/", nil)
+func (e *Emulator) writeTenantNotFound(w http.ResponseWriter, r *http.Request, seg string) {
 	e.writeAADError(w, r, errInvalidRequest(90002,
 		"Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. "+
 			"Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.",

@@ -75,6 +75,14 @@ func TestTokenEndpointErrors(t *testing.T) {
 	}
 }
 
+func TestTokenEndpointGet(t *testing.T) {
+	env := newEnv(t, Config{})
+	st, body := getJSON(t, env.srv.URL+"/"+DemoTenantID+"/oauth2/v2.0/token", nil)
+	if st != 400 || body["error"] != "invalid_request" {
+		t.Fatalf("%d %v", st, body)
+	}
+}
+
 func TestErrorShapeMatchesEntra(t *testing.T) {
 	env := newEnv(t, Config{})
 	var real map[string]any

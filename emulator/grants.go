@@ -46,6 +46,7 @@ func (e *Emulator) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.metrics.countToken(label, "ok", 0)
+	w.Header().Set("Pragma", "no-cache")
 	writeJSON(w, http.StatusOK, ans)
 }
 
@@ -93,6 +94,11 @@ func (e *Emulator) token(r *http.Request) (string, *tokenAnswer, *aadError) {
 			"The app requested an unsupported grant type '%s'.", truncate(grant, 64))
 	}
 	return grant, ans, aerr
+}
+
+// handleTokenGet answers a GET on the token endpoint as Entra does.
+func (e *Emulator) handleTokenGet(w http.ResponseWriter, r *http.Request) {
+	e.writeAADError(w, r, errInvalidRequest(900561, "The endpoint only accepts POST, OPTIONS requests. Received a GET request."))
 }
 
 // grantLabel is the metrics label of a grant_type.

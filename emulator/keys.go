@@ -176,7 +176,7 @@ func (e *Emulator) KeySetJSON(v2 bool) []byte {
 func (e *Emulator) handleKeys(ver int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !e.knownTenantSegment(r.PathValue("tenant")) {
-			e.writeTenantNotFound(w, r.PathValue("tenant"))
+			e.writeTenantNotFound(w, r, r.PathValue("tenant"))
 			return
 		}
 		w.Header().Set("Cache-Control", "max-age=86400, private")

@@ -154,7 +154,7 @@ func (e *Emulator) handleMetadata(ver int) http.HandlerFunc {
 		seg := r.PathValue("tenant")
 		b, ok := e.MetadataJSON(seg, ver == 2)
 		if !ok {
-			e.writeTenantNotFound(w, seg)
+			e.writeTenantNotFound(w, r, seg)
 			return
 		}
 		w.Header().Set("Cache-Control", "max-age=86400, private")

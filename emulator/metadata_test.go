@@ -1,6 +1,10 @@
 package emulator
 
 import (
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -107,9 +111,31 @@ func TestKeySetShapeMatchesEntra(t *testing.T) {
 			if tc.issuer && k["issuer"] != env.srv.URL+"/{tenantid}/v2.0" {
 				t.Errorf("issuer %v", k["issuer"])
 			}
+			checkX5C(t, k)
 			if k["kid"] != env.e.SigningKeyID() || k["x5t"] != k["kid"] || k["kty"] != "RSA" || k["use"] != "sig" || k["e"] != "AQAB" {
 				t.Errorf("key %v", k)
 			}
 		})
+	}
+}
+
+// checkX5C: the certificate in x5c holds the key (n, e) and hashes to x5t.
+func checkX5C(t *testing.T, k map[string]any) {
+	t.Helper()
+	der, err := base64.StdEncoding.DecodeString(k["x5c"].([]any)[0].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := cert.PublicKey.(*rsa.PublicKey)
+	if b64.EncodeToString(pub.N.Bytes()) != k["n"] || pub.N.BitLen() != 2048 {
+		t.Fatal("x5c certificate does not hold n")
+	}
+	sum := sha1.Sum(der)
+	if b64.EncodeToString(sum[:]) != k["x5t"] {
+		t.Fatal("x5t is not the certificate thumbprint")
 	}
 }
