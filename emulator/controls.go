@@ -154,3 +154,39 @@ func statusFor(err error) int {
 	}
 	return http.StatusBadRequest
 }
+
+// POST /_emulator/delay {"token_ms":N,"graph_ms":M}
+func (e *Emulator) handleDelay(w http.ResponseWriter, r *http.Request) {
+	body := struct {
+		TokenMS int `json:"token_ms"`
+		GraphMS int `json:"graph_ms"`
+	}{}
+	if err := decodeControl(r, &body); err != nil || body.TokenMS < 0 || body.GraphMS < 0 ||
+		body.TokenMS > int(MaxDelay/time.Millisecond) || body.GraphMS > int(MaxDelay/time.Millisecond) {
+		controlErr(w, http.StatusBadRequest, `body must be {"token_ms":N,"graph_ms":M} (at most 60000)`)
+		return
+	}
+	e.SetDelay(time.Duration(body.TokenMS)*time.Millisecond, time.Duration(body.GraphMS)*time.Millisecond)
+	writeJSON(w, http.StatusOK, controlAnswer{OK: true})
+}
+
+// POST /_emulator/graph-fault {"count":N,"status":503,"retry_after_seconds":R}; DELETE clears.
+func (e *Emulator) handleGraphFault(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodDelete {
+		e.SetGraphFault(GraphFault{})
+		writeJSON(w, http.StatusOK, controlAnswer{OK: true})
+		return
+	}
+	body := struct {
+		Count      int `json:"count"`
+		Status     int `json:"status"`
+		RetryAfter int `json:"retry_after_seconds"`
+	}{}
+	if err := decodeControl(r, &body); err != nil || body.Count < 0 || body.Count > 1_000_000 ||
+		(body.Status != 0 && (body.Status < 400 || body.Status > 599)) || body.RetryAfter < 0 || body.RetryAfter > 86400 {
+		controlErr(w, http.StatusBadRequest, `body must be {"count":N,"status":4xx|5xx,"retry_after_seconds":R}`)
+		return
+	}
+	e.SetGraphFault(GraphFault{Count: body.Count, Status: body.Status, RetryAfter: time.Duration(body.RetryAfter) * time.Second})
+	writeJSON(w, http.StatusOK, controlAnswer{OK: true})
+}

@@ -63,6 +63,7 @@ type Emulator struct {
 	tenants  map[string]*Tenant // by lower-case id and domain
 	order    []*Tenant
 	throttle throttleState
+	faults   faults
 
 	keys    *keyRing
 	refresh *refreshStore
@@ -184,6 +185,9 @@ func (e *Emulator) Handler() http.Handler {
 	mux.HandleFunc("POST /_emulator/throttle", e.handleThrottle)
 	mux.HandleFunc("DELETE /_emulator/throttle", e.handleThrottle)
 	mux.HandleFunc("GET /_emulator/state", e.handleState)
+	mux.HandleFunc("POST /_emulator/delay", e.handleDelay)
+	mux.HandleFunc("POST /_emulator/graph-fault", e.handleGraphFault)
+	mux.HandleFunc("DELETE /_emulator/graph-fault", e.handleGraphFault)
 	return withLimits(mux)
 }
 

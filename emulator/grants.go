@@ -37,6 +37,9 @@ type tokenCtx struct {
 }
 
 func (e *Emulator) handleToken(w http.ResponseWriter, r *http.Request) {
+	if d, _ := e.delays(); sleepCtx(r.Context(), d) {
+		return
+	}
 	grant, ans, aerr := e.token(r)
 	label := grantLabel(grant)
 	if aerr != nil {

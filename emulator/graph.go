@@ -37,6 +37,14 @@ type graphErrorBody struct {
 var graphUserScopes = []string{"User.Read", "User.ReadWrite", "User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All"}
 
 func (e *Emulator) handleGraphMe(w http.ResponseWriter, r *http.Request) {
+	if _, d := e.delays(); sleepCtx(r.Context(), d) {
+		return
+	}
+	if f, ok := e.takeGraphFault(); ok {
+		e.metrics.graph.WithLabelValues("/v1.0/me", strconv.Itoa(f.Status)).Inc()
+		e.writeGraphFault(w, r, f)
+		return
+	}
 	status, body := e.graphMe(r)
 	e.metrics.graph.WithLabelValues("/v1.0/me", strconv.Itoa(status)).Inc()
 	if status == http.StatusUnauthorized {
