@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -25,6 +26,7 @@ type tokenAnswer struct {
 	ExtExpiresIn int64  `json:"ext_expires_in"`
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token,omitempty"`
+	IDToken      string `json:"id_token,omitempty"`
 }
 
 // tokenCtx is one token request being processed.
@@ -212,6 +214,11 @@ func (e *Emulator) issueDelegated(t *Tenant, client App, acr string, u *User, sr
 		return nil, newErr(http.StatusInternalServerError, "server_error", 90000, "The emulator could not sign the token.")
 	}
 	ans := answer(m, sr.answerScope(m.granted))
+	if slices.Contains(sr.oidc, "openid") {
+		if ans.IDToken, err = e.mintIDToken(t, client, u, sr.oidc); err != nil {
+			return nil, newErr(http.StatusInternalServerError, "server_error", 90000, "The emulator could not sign the token.")
+		}
+	}
 	if sr.offline {
 		ans.RefreshToken = e.refresh.issue(e.now(), refreshEntry{
 			tenantID: t.ID, clientID: client.ClientID, userOID: u.ObjectID, scope: rawScope, amr: amr,

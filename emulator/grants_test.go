@@ -52,6 +52,21 @@ func TestPasswordGrantV2Claims(t *testing.T) {
 	}
 }
 
+func TestPasswordGrantIDToken(t *testing.T) {
+	env := newEnv(t, Config{})
+	r := env.post(t, DemoTenantID, passwordForm(DemoUser, "openid profile email "+DemoAPIScope))
+	if r.status != 200 || r.str("scope") != DemoAPIScope+" openid profile email" {
+		t.Fatalf("%v", r.body)
+	}
+	_, c := decodeJWT(t, r.str("id_token"))
+	if c["aud"] != DemoClientAppID || c["preferred_username"] != "alice@"+DemoTenantDomain || c["email"] != "alice@"+DemoTenantDomain {
+		t.Fatalf("id_token %v", c)
+	}
+	if r := env.post(t, DemoTenantID, passwordForm(DemoUser, DemoAPIScope)); r.str("id_token") != "" {
+		t.Fatal("id_token without openid")
+	}
+}
+
 func TestPasswordGrantV1AndShortLived(t *testing.T) {
 	env := newEnv(t, Config{})
 	r := env.post(t, "organizations", passwordForm("bob@"+DemoTenantDomain, DemoV1APIAppIDURI+"/"+DemoScope))

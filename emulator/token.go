@@ -134,3 +134,26 @@ func randB64(n int) string {
 	_, _ = rand.Read(b)
 	return b64.EncodeToString(b)
 }
+
+// mintIDToken issues a v2 id_token for the client (openid scope).
+func (e *Emulator) mintIDToken(t *Tenant, client App, u *User, oidc []string) (string, error) {
+	now := e.now().Truncate(time.Second)
+	c := map[string]any{
+		"aud": client.ClientID, "iss": e.IssuerV2(t.ID), "iat": now.Unix(), "nbf": now.Unix(),
+		"exp": now.Add(time.Hour).Unix(), "oid": u.ObjectID, "sub": pairwiseSub(t.ID, u.ObjectID, client.ClientID),
+		"tid": t.ID, "uti": randB64(16), "ver": "2.0", "rh": "0.A" + randB64(60) + ".",
+		"aio": randB64(48),
+	}
+	for _, s := range oidc {
+		switch s {
+		case "profile":
+			c["name"] = u.DisplayName
+			c["preferred_username"] = u.UserPrincipalName
+		case "email":
+			if u.Mail != "" {
+				c["email"] = u.Mail
+			}
+		}
+	}
+	return signJWT(e.keys.current(), c, false)
+}
