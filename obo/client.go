@@ -179,7 +179,7 @@ func (c *Client) exchange(ctx context.Context, tenant string, scopes []string, r
 		return nil, fmt.Errorf("%w: %s", ErrUnavailable, safeTransportError(err))
 	}
 	defer resp.Body.Close()
-	if resp.Request != nil && resp.Request.URL != nil && resp.Request.URL.String() != endpoint {
+	if fu := finalURL(resp); fu != nil && (fu.Host != hr.URL.Host || fu.Path != hr.URL.Path) {
 		return nil, fmt.Errorf("%w: token endpoint redirected; refusing", ErrUnavailable)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswerBytes+1))
@@ -194,6 +194,13 @@ func (c *Client) exchange(ctx context.Context, tenant string, scopes []string, r
 		body = body[:MaxAnswerBytes]
 	}
 	return ParseAnswer(resp.StatusCode, resp.Header, body, truncated, c.now())
+}
+
+func finalURL(resp *http.Response) *url.URL {
+	if resp.Request == nil {
+		return nil
+	}
+	return resp.Request.URL
 }
 
 // checkRequest validates req and returns its normalized scopes.

@@ -365,3 +365,24 @@ func TestPerRequestTenant(t *testing.T) {
 		t.Fatalf("%v %v %v", t1, t2, paths)
 	}
 }
+
+func TestRedirectRefused(t *testing.T) {
+	other := newFakeEndpoint(t)
+	f := newFakeEndpoint(t)
+	f.setHandler(func(w http.ResponseWriter, r *http.Request, _ url.Values) {
+		http.Redirect(w, r, other.srv.URL+"/elsewhere", http.StatusTemporaryRedirect)
+	})
+	// A Doer that follows redirects: the answer is refused.
+	c := newTestClient(t, f, newClock(), nil)
+	if _, err := c.Token(bg, Request{Assertion: jwtLike("a"), Scopes: []string{"x"}}); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("followed redirect accepted: %v", err)
+	}
+	// A Doer that does not follow: a refusal, not a token.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c2 := newTestClient(t, f, newClock(), func(cfg *Config) { cfg.Doer = noFollow })
+	_, err := c2.Token(bg, Request{Assertion: jwtLike("b"), Scopes: []string{"x"}})
+	var te *TokenError
+	if !errors.As(err, &te) || te.StatusCode != 307 || KindOf(err) != KindUnknown {
+		t.Fatalf("%v", err)
+	}
+}

@@ -65,14 +65,17 @@ type Config struct {
 	// hold "{tenant}". Must be https (http only for loopback hosts).
 	TokenEndpoint string
 	Credential    Credential
-	Doer          Doer
-	Now           func() time.Time
-	Logger        *slog.Logger
-	Observer      Observer
-	Margin        time.Duration // default DefaultMargin; see DefaultMargin
-	Timeout       time.Duration // default DefaultTimeout
-	L1            Cache         // default tokencache.NewMemory(DefaultL1Entries, DefaultL1Bytes, Now)
-	L2            Cache         // optional shared cache (Redis, KV)
+	// Doer sends the token request. It should not follow redirects (the
+	// form carries the assertion and the credential); an answer that came
+	// from another URL is refused anyway.
+	Doer     Doer
+	Now      func() time.Time
+	Logger   *slog.Logger
+	Observer Observer
+	Margin   time.Duration // default DefaultMargin; see DefaultMargin
+	Timeout  time.Duration // default DefaultTimeout
+	L1       Cache         // default tokencache.NewMemory(DefaultL1Entries, DefaultL1Bytes, Now)
+	L2       Cache         // optional shared cache (Redis, KV)
 	// L2Timeout bounds each L2 operation; default DefaultL2Timeout. A slow
 	// or failing L2 is skipped (counted by Observer.L2Error, logged at most
 	// every 30 s); the request still succeeds.
