@@ -42,6 +42,9 @@ func (c *Client) Token(ctx context.Context, req Request) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
+	if req.Claims, err = mergeCapabilities(req.Claims, c.caps); err != nil {
+		return nil, err
+	}
 	key := cacheKey(c.instance, tenant, c.clientID, req.Assertion, scopes, req.Claims)
 	if tok := c.lookup(ctx, c.l1, key, c.now()); tok != nil {
 		c.obs.CacheLookup("l1")

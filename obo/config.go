@@ -80,6 +80,10 @@ type Config struct {
 	// or failing L2 is skipped (counted by Observer.L2Error, logged at most
 	// every 30 s); the request still succeeds.
 	L2Timeout time.Duration
+	// ClientCapabilities (e.g. ["cp1"] for Continuous Access Evaluation) are
+	// sent in every claims request as access_token.xms_cc, like
+	// Microsoft.Identity.Web's ClientCapabilities. Part of the cache key.
+	ClientCapabilities []string
 }
 
 // Client performs OBO exchanges with a two-level cache and single flight.
@@ -93,6 +97,7 @@ type Client struct {
 	obs                                  Observer
 	margin, timeout, l2Timeout           time.Duration
 	l1, l2                               Cache
+	caps                                 []string
 	flight                               flight
 	throttle                             throttle
 	l2log                                rateLog
@@ -138,6 +143,12 @@ func New(cfg Config) (*Client, error) {
 	if c.l1 == nil {
 		c.l1 = tokencache.NewMemory(DefaultL1Entries, DefaultL1Bytes, c.now)
 	}
+	for _, cp := range cfg.ClientCapabilities {
+		if !validSegment(cp) {
+			return nil, fmt.Errorf("%w: client capability %q", ErrConfig, cp)
+		}
+	}
+	c.caps = append([]string(nil), cfg.ClientCapabilities...)
 	c.endpoint = cfg.TokenEndpoint
 	if c.endpoint == "" {
 		c.endpoint = c.instance + "{tenant}/oauth2/v2.0/token"
