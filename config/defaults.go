@@ -29,8 +29,8 @@ const (
 	DefaultCacheBytes         = 64 << 20
 	DefaultMargin             = 5 * time.Minute
 	DefaultOBOTimeout         = 10 * time.Second
-	DefaultRedisTimeout       = 500 * time.Millisecond
-	DefaultRedisPrefix        = "entragate:obo:"
+	DefaultRedisTimeout       = 75 * time.Millisecond
+	DefaultRedisPrefix        = "entragate:obo:v1:"
 	DefaultClockSkew          = 5 * time.Minute
 	DefaultMaxTokenSize       = 16384
 	DefaultDownstreamTimeout  = 10 * time.Second

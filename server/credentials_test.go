@@ -70,7 +70,7 @@ func TestCredentials(t *testing.T) {
 		{"pfx", []config.ClientCredential{{SourceType: "Certificate", CertificateDiskPath: pfxPath, CertificatePasswordEnv: "PW"}}, ""},
 		{"pfx bad password", []config.ClientCredential{{SourceType: "Certificate", CertificateDiskPath: pfxPath, CertificatePasswordEnv: "BADPW"}}, "PKCS#12"},
 		{"pfx password env unset", []config.ClientCredential{{SourceType: "Certificate", CertificateDiskPath: pfxPath, CertificatePasswordEnv: "UNSET"}}, "UNSET is not set"},
-		{"cert without key", []config.ClientCredential{{SourceType: "Certificate", CertificateDiskPath: certOnly}}, "PRIVATE KEY"},
+		{"cert without key", []config.ClientCredential{{SourceType: "Certificate", CertificateDiskPath: certOnly}}, "certificate"},
 		{"missing file", []config.ClientCredential{{SourceType: "Certificate", CertificateDiskPath: filepath.Join(dir, "x")}}, "no such file"},
 		{"assertion", []config.ClientCredential{{SourceType: "SignedAssertionFilePath", SignedAssertionFileDiskPath: assertion}}, ""},
 		{"assertion missing", []config.ClientCredential{{SourceType: "SignedAssertionFilePath", SignedAssertionFileDiskPath: filepath.Join(dir, "none")}}, "signed assertion file"},

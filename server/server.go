@@ -40,7 +40,8 @@ type Options struct {
 	RootCAs *x509.CertPool
 	// HTTPClient overrides the outbound client (tests); default httpclient.New.
 	HTTPClient *http.Client
-	// L2 is an optional shared OBO cache (e.g. Redis), built by the caller.
+	// L2 overrides the shared OBO cache; by default it is built from
+	// TokenCache.Redis when configured.
 	L2 obo.Cache
 	// Version is reported in the User-Agent.
 	Version string
@@ -56,6 +57,7 @@ type Server struct {
 	OBO       *obo.Client // nil when no MicrosoftGraph downstream API is configured
 	Metrics   *metrics.Metrics
 	handler   http.Handler
+	closers   []func() error
 }
 
 // New builds every component. It does no network I/O (keys load on Run or
@@ -139,6 +141,14 @@ func (s *Server) newOBO(opts Options, client *http.Client, cfg *config.Config) (
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	tc := cfg.TokenCache
+	if opts.L2 == nil && tc.Redis != nil {
+		l2, err := newRedisL2(tc.Redis, opts.LookupEnv, opts.Now, opts.Logger.With("component", "rediscache"))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		s.closers = append(s.closers, l2.Close)
+		opts.L2 = l2
+	}
 	oc, err := obo.New(obo.Config{
 		Instance: cfg.AzureAd.Instance, TenantID: cfg.AzureAd.TenantId, ClientID: cfg.AzureAd.ClientId,
 		TokenEndpoint: cfg.AzureAd.TokenEndpoint, Credential: cred, Doer: client, Now: opts.Now,
@@ -149,6 +159,18 @@ func (s *Server) newOBO(opts Options, client *http.Client, cfg *config.Config) (
 		return nil, fmt.Errorf("%w: OBO client: %w", ErrConfig, err)
 	}
 	return oc, nil
+}
+
+// Close releases what New opened (the Redis client). Call it after Run.
+func (s *Server) Close() error {
+	var first error
+	for _, c := range s.closers {
+		if err := c(); err != nil && first == nil {
+			first = err
+		}
+	}
+	s.closers = nil
+	return first
 }
 
 // Handler is the whole HTTP surface (gateway routes and /metrics).

@@ -89,6 +89,7 @@ func devCmd(args []string, env *cmdEnv) int {
 		fmt.Fprintf(env.stderr, "entragate dev: %s\n", oneLine(err.Error()))
 		return exitFailure
 	}
+	defer s.Close()
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		cancel()

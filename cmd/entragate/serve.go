@@ -34,6 +34,7 @@ func serveCmd(args []string, env *cmdEnv) int {
 		fmt.Fprintf(env.stderr, "entragate serve: %s\n", oneLine(err.Error()))
 		return exitUsage
 	}
+	defer s.Close()
 	if *check {
 		fmt.Fprintf(env.stdout, "entragate serve: %s is valid\n", *path)
 		return exitOK
