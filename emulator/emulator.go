@@ -119,7 +119,7 @@ func New(cfg Config) (*Emulator, error) {
 		return nil, err
 	}
 	e.keys = kr
-	e.metrics.publishedKeys.Set(1)
+	e.registerKeyGauge()
 	return e, nil
 }
 

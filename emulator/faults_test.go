@@ -33,6 +33,9 @@ func TestGraphFault(t *testing.T) {
 		t.Fatalf("%d %v", st, body)
 	}
 	postCtl(t, env, "/_emulator/graph-fault", `{"status":200}`, 400)
+	if env.e.GraphRequests(0) != 3 || env.e.GraphRequests(429) != 1 || env.e.GraphRequests(200) != 1 {
+		t.Fatalf("graph counts %v %v %v", env.e.GraphRequests(0), env.e.GraphRequests(429), env.e.GraphRequests(200))
+	}
 }
 
 func TestTokenDelayHonoursClientCancel(t *testing.T) {

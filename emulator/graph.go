@@ -3,7 +3,6 @@ package emulator
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -41,12 +40,12 @@ func (e *Emulator) handleGraphMe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f, ok := e.takeGraphFault(); ok {
-		e.metrics.graph.WithLabelValues("/v1.0/me", strconv.Itoa(f.Status)).Inc()
+		e.metrics.countGraph(f.Status)
 		e.writeGraphFault(w, r, f)
 		return
 	}
 	status, body := e.graphMe(r)
-	e.metrics.graph.WithLabelValues("/v1.0/me", strconv.Itoa(status)).Inc()
+	e.metrics.countGraph(status)
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+e.BaseURL()+`/common/oauth2/authorize", client_id="`+GraphAppID+`"`)
 	}

@@ -131,7 +131,6 @@ func (e *Emulator) rotateKeys(retireNow bool) (string, error) {
 		return "", err
 	}
 	e.metrics.rotations.Inc()
-	e.metrics.publishedKeys.Set(float64(len(e.keys.published(e.now()))))
 	e.log.Info("emulator: signing key rotated", "kid", nk.kid, "retire_now", retireNow)
 	return nk.kid, nil
 }

@@ -11,14 +11,14 @@ import (
 
 // metrics lives in the emulator's own registry (never the global one).
 type metrics struct {
-	reg           *prometheus.Registry
-	tokens        *prometheus.CounterVec
-	graph         *prometheus.CounterVec
-	rotations     prometheus.Counter
-	publishedKeys prometheus.Gauge
+	reg       *prometheus.Registry
+	tokens    *prometheus.CounterVec
+	graph     *prometheus.CounterVec
+	rotations prometheus.Counter
 
-	mu     sync.Mutex
-	counts map[tokenKey]float64
+	mu          sync.Mutex
+	counts      map[tokenKey]float64
+	graphCounts map[int]float64
 }
 
 type tokenKey struct{ grant, result, code string }
@@ -38,14 +38,32 @@ func newMetrics() *metrics {
 			Name: "entra_emulator_key_rotations_total",
 			Help: "Signing key rotations.",
 		}),
-		publishedKeys: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "entra_emulator_published_keys",
-			Help: "Signing keys in the published key set.",
-		}),
-		counts: map[tokenKey]float64{},
+		counts:      map[tokenKey]float64{},
+		graphCounts: map[int]float64{},
 	}
-	m.reg.MustRegister(m.tokens, m.graph, m.rotations, m.publishedKeys)
+	m.reg.MustRegister(m.tokens, m.graph, m.rotations)
 	return m
+}
+
+func (m *metrics) countGraph(status int) {
+	m.graph.WithLabelValues("/v1.0/me", strconv.Itoa(status)).Inc()
+	m.mu.Lock()
+	m.graphCounts[status]++
+	m.mu.Unlock()
+}
+
+// GraphRequests counts Graph /v1.0/me requests answered with status (0 = all).
+func (e *Emulator) GraphRequests(status int) float64 {
+	m := e.metrics
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var n float64
+	for s, v := range m.graphCounts {
+		if status == 0 || s == status {
+			n += v
+		}
+	}
+	return n
 }
 
 func (m *metrics) countToken(grant, result string, aadsts int) {
@@ -82,6 +100,14 @@ func (e *Emulator) TokenRequests(grantType, result string) float64 {
 		}
 	}
 	return n
+}
+
+// registerKeyGauge publishes the number of keys in the key set.
+func (e *Emulator) registerKeyGauge() {
+	e.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "entra_emulator_published_keys",
+		Help: "Signing keys in the published key set.",
+	}, func() float64 { return float64(len(e.keys.published(e.now()))) }))
 }
 
 func (e *Emulator) metricsHandler() http.Handler {
