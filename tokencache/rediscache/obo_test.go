@@ -133,7 +133,11 @@ func TestL2HitLatency(t *testing.T) {
 		t.Skip("set ENTRAGATE_REDIS_LATENCY=1 to measure")
 	}
 	srv := startRedis(t)
-	c := newCache(t, srv.url(), sealer(t, "k1", "k1"))
+	c, err := New(Options{URL: srv.url(), Sealer: sealer(t, "k1", "k1"), PoolSize: 64, OpTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
 	val := make([]byte, 2000)
 	const keys = 100
 	for i := range keys {

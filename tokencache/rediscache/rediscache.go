@@ -60,8 +60,11 @@ type Options struct {
 	Cooldown         time.Duration
 	// MaxValueBytes caps a stored or read value; default DefaultMaxValueBytes.
 	MaxValueBytes int
-	Now           func() time.Time
-	Logger        *slog.Logger
+	// PoolSize is the connection pool size; default go-redis's
+	// (10 per GOMAXPROCS). Size it to the expected concurrent misses.
+	PoolSize int
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Cache implements obo.Cache over Redis.
@@ -112,6 +115,9 @@ func New(opts Options) (*Cache, error) {
 		o, err := clientOptions(opts.URL, c.opTimeout)
 		if err != nil {
 			return nil, err
+		}
+		if opts.PoolSize > 0 {
+			o.PoolSize = opts.PoolSize
 		}
 		c.rdb, c.ownClient = redis.NewClient(o), true
 	}
