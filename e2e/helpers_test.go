@@ -231,3 +231,31 @@ func mustParse(t *testing.T, y string) *config.Config {
 	}
 	return c
 }
+
+// newServerEnv builds a gateway with the given environment variables and
+// returns its URL.
+func newServerEnv(t *testing.T, cfg *config.Config, vars map[string]string) (string, error) {
+	t.Helper()
+	s, err := server.New(server.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler),
+		LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }})
+	if err != nil {
+		return "", err
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	gw := httptest.NewServer(s.Handler())
+	t.Cleanup(gw.Close)
+	return gw.URL, nil
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// grep returns the lines of s holding sub (for failure messages).
+func grep(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
