@@ -111,7 +111,7 @@ func grantLabel(g string) string {
 	switch g {
 	case grantPassword, grantClientCredentials, grantRefreshToken:
 		return g
-	case grantJWTBearer, "on_behalf_of", "obo":
+	case grantJWTBearer, "on_behalf_of", "obo", "jwt-bearer":
 		return "on_behalf_of"
 	case "":
 		return "none"
