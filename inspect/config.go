@@ -50,7 +50,9 @@ func buildConfig(ctx context.Context, f *flags, opts Options, d tokenInfo) (vali
 	if len(f.audiences) > 0 {
 		cfg.Audiences = f.audiences
 	}
+	tenantFromToken := false
 	if cfg.TenantID == "" {
+		tenantFromToken = true
 		if d.TenantID == "" || authority.ClassifyTenant(d.TenantID) != authority.TenantGUID {
 			return cfg, nil, errors.New("no tenant: pass --tenant")
 		}
@@ -85,8 +87,31 @@ func buildConfig(ctx context.Context, f *flags, opts Options, d tokenInfo) (vali
 			return cfg, nil, err
 		}
 		cfg.Keys = validate.SetKeys{Set: set}
-	case cfg.Keys == nil:
-		return cfg, nil, errors.New("no keys: pass --jwks FILE|URL or --metadata FILE|URL")
+	case cfg.Keys != nil:
+	case opts.Fetch != nil && !tenantFromToken:
+		// The tenant's own discovery document on the configured instance.
+		// Never built from a tenant the token names.
+		inst, err := authority.NormalizeInstance(cfg.Instance)
+		if err != nil {
+			return cfg, nil, err
+		}
+		mdURL := authority.MetadataURL(inst, cfg.TenantID, true)
+		doc, err := load(ctx, mdURL, opts)
+		if err != nil {
+			return cfg, nil, err
+		}
+		md, err := authority.ParseMetadata(doc)
+		if err != nil {
+			return cfg, nil, err
+		}
+		set, err := loadSet(ctx, md.JWKSURI, opts)
+		if err != nil {
+			return cfg, nil, err
+		}
+		cfg.Keys = validate.SetKeys{Set: set}
+		notes = append(notes, "keys fetched via "+mdURL)
+	default:
+		return cfg, nil, errors.New("no keys: pass --jwks FILE|URL or --metadata FILE|URL (or --tenant, to fetch the tenant's keys)")
 	}
 	return cfg, notes, nil
 }

@@ -127,6 +127,8 @@ func TestUsageAndSources(t *testing.T) {
 			return metadata, nil
 		case "https://login.microsoftonline.com/common/discovery/v2.0/keys":
 			return env.JWKS, nil
+		case "https://login.microsoftonline.com/" + vt.TenantID + "/v2.0/.well-known/openid-configuration":
+			return metadata, nil
 		}
 		return nil, errors.New("404")
 	}
@@ -150,6 +152,8 @@ func TestUsageAndSources(t *testing.T) {
 		{"config unsupported", []string{"--config", "gw.yaml"}, Options{}, ExitUsage},
 		{"tenant and audience from token", []string{"--jwks", "https://keys.example/keys", "--at", at}, Options{Fetch: fetch}, ExitAccepted},
 		{"no keys", []string{"--tenant", vt.TenantID, "--client-id", vt.ClientID}, Options{}, ExitUsage},
+		{"keys from the configured tenant", []string{"--tenant", vt.TenantID, "--client-id", vt.ClientID, "--at", at}, Options{Fetch: fetch}, ExitAccepted},
+		{"no auto-fetch for a tenant taken from the token", []string{"--client-id", vt.ClientID, "--at", at}, Options{Fetch: fetch}, ExitUsage},
 		{"bad flag", []string{"--nope"}, Options{}, ExitUsage},
 		{"bad --at", []string{"--at", "yesterday", "--jwks", "x"}, Options{}, ExitUsage},
 		{"two tokens", []string{"a", "b"}, Options{}, ExitUsage},
