@@ -177,6 +177,7 @@ func (e *Emulator) Handler() http.Handler {
 	mux.HandleFunc("GET /{tenant}/discovery/keys", e.handleKeys(1))
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", e.handleToken)
 	mux.HandleFunc("GET /{tenant}/oauth2/v2.0/token", e.handleTokenGet)
+	mux.HandleFunc("POST /{tenant}/oauth2/token", e.handleTokenV1)
 	mux.HandleFunc("GET /v1.0/me", e.handleGraphMe)
 	mux.Handle("GET /metrics", e.metricsHandler())
 	mux.HandleFunc("POST /_emulator/rotate-keys", e.handleRotate)

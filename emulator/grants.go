@@ -42,7 +42,7 @@ func (e *Emulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	if d, _ := e.delays(); sleepCtx(r.Context(), d) {
 		return
 	}
-	grant, ans, aerr := e.token(r)
+	grant, ans, aerr := e.token(r, false)
 	label := grantLabel(grant)
 	if aerr != nil {
 		e.metrics.countToken(label, aerr.result(), aerr.aadsts)
@@ -55,7 +55,7 @@ func (e *Emulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, ans)
 }
 
-func (e *Emulator) token(r *http.Request) (string, *tokenAnswer, *aadError) {
+func (e *Emulator) token(r *http.Request, v1 bool) (string, *tokenAnswer, *aadError) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
 		return "", nil, errInvalidRequest(900144, "The request body must contain the following parameter: 'grant_type'.")
 	}
@@ -77,6 +77,12 @@ func (e *Emulator) token(r *http.Request) (string, *tokenAnswer, *aadError) {
 	}
 	seg := r.PathValue("tenant")
 	tc := &tokenCtx{r: r, form: f, seg: seg, tokenURL: e.TokenEndpoint(seg), creds: readClientCreds(r, f)}
+	if v1 {
+		tc.tokenURL = e.BaseURL() + "/" + seg + "/oauth2/token"
+		if aerr := v1Scope(f, grant); aerr != nil {
+			return grant, nil, aerr
+		}
+	}
 	if !e.knownTenantSegment(seg) {
 		return grant, nil, errInvalidRequest(90002, "Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", truncate(seg, 64))
 	}

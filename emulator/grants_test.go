@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -202,5 +204,37 @@ func checkAADError(t *testing.T, r tokenResp, status int, code string, aadsts in
 		if r.str(k) == "" {
 			t.Fatalf("%s missing", k)
 		}
+	}
+}
+
+func TestV1TokenEndpoint(t *testing.T) {
+	env := newEnv(t, Config{})
+	post := func(form url.Values) (int, map[string]any) {
+		resp, err := http.PostForm(env.srv.URL+"/"+DemoTenantID+"/oauth2/token", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	st, m := post(url.Values{"grant_type": {"password"}, "client_id": {DemoClientAppID}, "username": {DemoUser},
+		"password": {DemoPassword}, "resource": {DemoV1APIAppIDURI}})
+	if st != 200 || m["expires_in"] != "3600" || m["resource"] != DemoV1APIAppIDURI || m["scope"] != DemoScope || m["refresh_token"] == nil {
+		t.Fatalf("%d %v", st, m)
+	}
+	_, c := decodeJWT(t, m["access_token"].(string))
+	if c["aud"] != DemoV1APIAppIDURI || c["ver"] != "1.0" {
+		t.Fatalf("claims %v", c)
+	}
+	st, m = post(url.Values{"grant_type": {"client_credentials"}, "client_id": {DemoDaemonClientID},
+		"client_secret": {DemoDaemonClientSecret}, "resource": {DemoAPIClientID}})
+	if st != 200 || m["refresh_token"] != nil {
+		t.Fatalf("%d %v", st, m)
+	}
+	st, m = post(url.Values{"grant_type": {"password"}, "client_id": {DemoClientAppID}, "username": {DemoUser}, "password": {DemoPassword}})
+	if st != 400 || m["error"] != "invalid_request" {
+		t.Fatalf("%d %v", st, m)
 	}
 }
