@@ -1,12 +1,14 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -54,7 +56,16 @@ func (r *recObs) Request(route string, status int, _ time.Duration) {
 
 func graphServer(t *testing.T, status int, body string) *httptest.Server {
 	t.Helper()
-	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := httptest.NewServer(graphStatusHandler(status, body))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func graphHandler(body string) http.Handler { return graphStatusHandler(200, body) }
+
+// graphStatusHandler is a fake Graph: GET /v1.0/me with "graph-token".
+func graphStatusHandler(status int, body string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/v1.0/me" || r.Header.Get("Authorization") != "Bearer graph-token" {
 			w.WriteHeader(http.StatusTeapot)
 			return
@@ -62,9 +73,7 @@ func graphServer(t *testing.T, status int, body string) *httptest.Server {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		io.WriteString(w, body)
-	}))
-	t.Cleanup(s.Close)
-	return s
+	})
 }
 
 func newHandler(t *testing.T, o obo.Acquirer, graph *httptest.Server, mod func(*Config)) (http.Handler, *recObs) {
@@ -212,6 +221,41 @@ func TestGraphErrors(t *testing.T) {
 		h, _ := newHandler(t, &fakeOBO{tok: &obo.Token{AccessToken: "graph-token"}}, g, func(c *Config) { c.GraphTimeout = 50 * time.Millisecond })
 		if rec := do(h, "GET", "/graph/me", userToken); rec.Code != 504 {
 			t.Fatal(rec.Code)
+		}
+	})
+}
+
+// TestMisconfiguredLogs: a gateway misconfiguration is logged for the
+// operator at error level, without the user's token.
+func TestMisconfiguredLogs(t *testing.T) {
+	var buf bytes.Buffer
+	g := graphServer(t, 200, "{}")
+	h, _ := newHandler(t, &fakeOBO{err: &obo.TokenError{StatusCode: 401, Code: "invalid_client", ErrorCodes: []int{7000215}, TraceID: "tr-1"}}, g,
+		func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&buf, nil)) })
+	if rec := do(h, "GET", "/graph/me", userToken); rec.Code != 502 {
+		t.Fatal(rec.Code)
+	}
+	line := buf.String()
+	if !strings.Contains(line, `"level":"ERROR"`) || !strings.Contains(line, "operator action needed") ||
+		!strings.Contains(line, `"trace_id":"tr-1"`) || !strings.Contains(line, "7000215") {
+		t.Fatalf("log: %s", line)
+	}
+	if strings.Contains(line, userToken) {
+		t.Fatal("token logged")
+	}
+}
+
+func FuzzGraphErrorCode(f *testing.F) {
+	for _, s := range []string{`{"error":{"code":"InvalidAuthenticationToken","message":"x"}}`, `{"error":{"code":"a\"b"}}`, `[]`, `{"error":"x"}`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s := graphErrorCode(data)
+		if s == "" {
+			return
+		}
+		if len(s) > 67 || !strings.HasPrefix(s, " (") || !strings.HasSuffix(s, ")") || strings.ContainsAny(s[2:len(s)-1], "\"\\ ()\r\n") {
+			t.Fatalf("unsafe code %q", s)
 		}
 	})
 }
