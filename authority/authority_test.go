@@ -115,6 +115,7 @@ func TestIssuerTemplates(t *testing.T) {
 	const tid = "tid"
 	cases := []struct{ instance, v1, v2 string }{
 		{PublicCloud, "https://sts.windows.net/tid/", "https://login.microsoftonline.com/tid/v2.0"},
+		{"https://login.windows.net/", "https://sts.windows.net/tid/", "https://login.microsoftonline.com/tid/v2.0"},
 		{USGovernment, "https://sts.windows.net/tid/", "https://login.microsoftonline.us/tid/v2.0"},
 		{China, "https://sts.chinacloudapi.cn/tid/", "https://login.partner.microsoftonline.cn/tid/v2.0"},
 		{ChinaPartner, "https://sts.chinacloudapi.cn/tid/", "https://login.partner.microsoftonline.cn/tid/v2.0"},

@@ -102,7 +102,8 @@ type Issuers struct {
 const TenantPlaceholder = "{tenantid}"
 
 // IssuerTemplates returns the issuer templates of a normalised instance:
-//   - public cloud: v2 https://login.microsoftonline.com/{tenantid}/v2.0,
+//   - public cloud (also its aliases login.windows.net and login.microsoft.com):
+//     v2 https://login.microsoftonline.com/{tenantid}/v2.0,
 //     v1 https://sts.windows.net/{tenantid}/
 //   - US Government: v2 https://login.microsoftonline.us/{tenantid}/v2.0,
 //     v1 https://sts.windows.net/{tenantid}/
@@ -117,7 +118,7 @@ func IssuerTemplates(instance string) Issuers {
 	instance = withSlash(instance)
 	const t = TenantPlaceholder
 	switch instance {
-	case PublicCloud:
+	case PublicCloud, "https://login.windows.net/", "https://login.microsoft.com/":
 		return Issuers{V1: "https://sts.windows.net/" + t + "/", V2: PublicCloud + t + "/v2.0"}
 	case USGovernment:
 		return Issuers{V1: "https://sts.windows.net/" + t + "/", V2: USGovernment + t + "/v2.0"}
