@@ -94,3 +94,41 @@ func BenchmarkValidateCachedParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkValidateNewVsBare interleaves a bare verify and a full validation
+// in the same loop and reports their ratio of totals ("x-bare") and of
+// fastest runs ("min-x-bare"), which stay meaningful on a busy machine where
+// absolute ns/op drift.
+func BenchmarkValidateNewVsBare(b *testing.B) {
+	v, tok, env := benchSetup(b, -1)
+	i := strings.LastIndexByte(tok, '.')
+	sig, err := base64.RawURLEncoding.DecodeString(tok[i+1:])
+	if err != nil {
+		b.Fatal(err)
+	}
+	pub := &env.Good.PublicKey
+	ctx := context.Background()
+	var bare, full time.Duration
+	minBare, minFull := time.Hour, time.Hour
+	for b.Loop() {
+		t0 := time.Now()
+		sum := sha256.Sum256([]byte(tok[:i]))
+		if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := v.Validate(ctx, tok); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		bare += t1.Sub(t0)
+		full += t2.Sub(t1)
+		minBare = min(minBare, t1.Sub(t0))
+		minFull = min(minFull, t2.Sub(t1))
+	}
+	// Minimums are the least disturbed by other load on the machine.
+	b.ReportMetric(float64(minFull)/float64(minBare), "min-x-bare")
+	b.ReportMetric(float64(full)/float64(bare), "x-bare")
+	b.ReportMetric(float64(bare.Nanoseconds())/float64(b.N), "bare-ns/op")
+	b.ReportMetric(float64(full.Nanoseconds())/float64(b.N), "validate-ns/op")
+}
