@@ -141,6 +141,10 @@ func (s *Server) newOBO(opts Options, client *http.Client, cfg *config.Config) (
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	tc := cfg.TokenCache
+	var l2Timeout time.Duration
+	if tc.Redis != nil {
+		l2Timeout = tc.Redis.Timeout
+	}
 	if opts.L2 == nil && tc.Redis != nil {
 		l2, err := newRedisL2(tc.Redis, opts.LookupEnv, opts.Now, opts.Logger.With("component", "rediscache"))
 		if err != nil {
@@ -153,7 +157,7 @@ func (s *Server) newOBO(opts Options, client *http.Client, cfg *config.Config) (
 		Instance: cfg.AzureAd.Instance, TenantID: cfg.AzureAd.TenantId, ClientID: cfg.AzureAd.ClientId,
 		TokenEndpoint: cfg.AzureAd.TokenEndpoint, Credential: cred, Doer: client, Now: opts.Now,
 		Logger: opts.Logger.With("component", "obo"), Observer: s.Metrics, Margin: tc.Margin, Timeout: tc.Timeout,
-		L1: tokencache.NewMemory(tc.MaxEntries, tc.MaxBytes, opts.Now), L2: opts.L2,
+		L1: tokencache.NewMemory(tc.MaxEntries, tc.MaxBytes, opts.Now), L2: opts.L2, L2Timeout: l2Timeout,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: OBO client: %w", ErrConfig, err)
