@@ -22,8 +22,8 @@ func FuzzTokenForm(f *testing.F) {
 	}
 	h := e.Handler()
 	f.Fuzz(func(t *testing.T, body string) {
-		for _, tenant := range []string{DemoTenantID, "common"} {
-			req := httptest.NewRequest(http.MethodPost, "/"+tenant+"/oauth2/v2.0/token", strings.NewReader(body))
+		for _, path := range []string{"/" + DemoTenantID + "/oauth2/v2.0/token", "/common/oauth2/v2.0/token", "/" + DemoTenantID + "/oauth2/token"} {
+			req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)

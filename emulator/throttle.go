@@ -9,10 +9,10 @@ import (
 // AADSTS body) to the next Count requests, or until Window has passed,
 // whichever applies (both zero clears throttling).
 type Throttle struct {
-	Count      int           `json:"count"`      // next N requests
-	Window     time.Duration `json:"-"`          // or for this long
-	RetryAfter time.Duration `json:"-"`          // Retry-After (default 5s, rounded up to seconds)
-	GrantType  string        `json:"grant_type"` // only this grant ("password", "on_behalf_of", ...); "" = all
+	Count      int           // next N requests
+	Window     time.Duration // or for this long
+	RetryAfter time.Duration // Retry-After (default 5s, rounded up to seconds)
+	GrantType  string        // only this grant ("password", "on_behalf_of", ...); "" = all
 }
 
 type throttleState struct {
