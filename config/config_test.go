@@ -75,6 +75,7 @@ func TestErrors(t *testing.T) {
 		{"unknown key", minimal + "  ClientSecret: nope\n", []string{"line 5", "ClientSecret"}, ErrSyntax},
 		{"unknown section", minimal + "Bogus: 1\n", []string{"line 5", "Bogus"}, ErrSyntax},
 		{"bad duration", minimal + "Server:\n  IdleTimeout: soon\n", []string{"line 6"}, ErrSyntax},
+		{"duplicate key", minimal + "  ClientId: 11111111-2222-3333-4444-555555555556\n", []string{"line 5", "already defined"}, ErrSyntax},
 		{"two docs", minimal + "---\nAzureAd: {}\n", []string{"more than one"}, ErrSyntax},
 		{"missing ids", "Logging: {Level: info}\n", []string{"AzureAd.TenantId: is required", "AzureAd.ClientId: is required"}, ErrInvalid},
 		{"bad guid", "AzureAd: {TenantId: common, ClientId: nope}\n", []string{"AzureAd.ClientId: \"nope\" is not a GUID", "AllowedTenants"}, ErrInvalid},
