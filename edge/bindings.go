@@ -55,6 +55,9 @@ const (
 	BindCacheKV = "TOKENCACHE_KV_BINDING"
 	// BindCacheName names the Cache API cache (default "" = caches.default).
 	BindCacheName = "TOKENCACHE_CACHE_NAME"
+	// BindCacheL2Timeout bounds one KV / Cache API operation (Go duration,
+	// default DefaultL2Timeout); past it the OBO client goes on without L2.
+	BindCacheL2Timeout = "TOKENCACHE_L2_TIMEOUT"
 	// BindCacheKeys is a secret: "id1:base64key1,id2:base64key2" (32-byte
 	// AES-256-GCM keys, the first is current), as the native
 	// TokenCache.Redis.EncryptionKeysEnv variable. Required for an L2.
@@ -73,6 +76,11 @@ const (
 	L2KV    = "kv"
 )
 
+// DefaultL2Timeout bounds one KV or Cache API operation. KV reads of a
+// key not yet in the local data centre take tens of milliseconds, so this
+// is more generous than the native Redis default.
+const DefaultL2Timeout = time.Second
+
 // ErrBindings wraps every configuration problem found in the bindings.
 var ErrBindings = errors.New("edge: invalid bindings")
 
@@ -84,6 +92,7 @@ type Settings struct {
 	ClientSecret string
 	L2           string // L2None, L2Cache or L2KV
 	KVBinding    string
+	L2Timeout    time.Duration
 	CacheName    string
 	// SealerKeys and SealerCurrent come from TOKENCACHE_ENCRYPTION_KEYS.
 	SealerKeys    map[string][]byte
@@ -194,6 +203,11 @@ func FromBindings(env map[string]string) (*Settings, error) {
 		s.KVBinding = "TOKEN_CACHE"
 	}
 	s.CacheName = get(BindCacheName)
+	s.L2Timeout = DefaultL2Timeout
+	dur(BindCacheL2Timeout, &s.L2Timeout)
+	if s.L2Timeout <= 0 || s.L2Timeout > time.Minute {
+		bad(BindCacheL2Timeout, "must be between 1ms and 1m")
+	}
 
 	c.SetDefaults()
 	if err := c.Validate(); err != nil {

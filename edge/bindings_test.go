@@ -76,6 +76,9 @@ func TestFromBindings(t *testing.T) {
 			if s.L2 != L2KV || s.SealerCurrent != "k1" || len(s.SealerKeys) != 2 || s.KVBinding != "TOKEN_CACHE" {
 				t.Errorf("L2 %q %q %d %q", s.L2, s.SealerCurrent, len(s.SealerKeys), s.KVBinding)
 			}
+			if s.L2Timeout != DefaultL2Timeout {
+				t.Errorf("L2 timeout %s", s.L2Timeout)
+			}
 			if c.TokenCache.Margin != 2*time.Minute || c.Validation.ClockSkew != time.Minute || *c.AzureAd.AcceptV1 {
 				t.Error("durations/bools not mapped")
 			}
@@ -85,6 +88,7 @@ func TestFromBindings(t *testing.T) {
 		{name: "l2 without keys", env: with(baseEnv(), BindCacheKind, "cache"), wantErr: []string{BindCacheKeys}},
 		{name: "bad l2", env: with(baseEnv(), BindCacheKind, "redis"), wantErr: []string{BindCacheKind}},
 		{name: "bad duration", env: with(baseEnv(), BindClockSkew, "5"), wantErr: []string{BindClockSkew}},
+		{name: "bad l2 timeout", env: with(baseEnv(), BindCacheL2Timeout, "0s"), wantErr: []string{BindCacheL2Timeout}},
 		{name: "bad bool", env: with(baseEnv(), BindAcceptV2, "maybe"), wantErr: []string{BindAcceptV2}},
 		{name: "insecure instance", env: with(baseEnv(), BindInstance, "http://login.example.com/"), wantErr: []string{"AzureAd.Instance"}},
 		{name: "multi-tenant needs allow-list", env: with(baseEnv(), BindTenantID, "organizations"), wantErr: []string{"AllowedTenants"}},

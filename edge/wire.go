@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/entragate/entragate/authority"
 	"github.com/entragate/entragate/gateway"
 	"github.com/entragate/entragate/keysource"
 	"github.com/entragate/entragate/obo"
@@ -54,45 +53,27 @@ func NewCore(s *Settings, d Deps) (*Core, error) {
 	c := s.Config
 	a := c.AzureAd
 
-	ks := keysource.Config{
-		Doer: d.Doer, Now: d.Now, Logger: d.Logger,
-		RefreshInterval: c.Keys.RefreshInterval, UnknownKidInterval: c.Keys.UnknownKidInterval,
-		NegativeTTL: c.Keys.NegativeTTL, MaxStale: c.Keys.MaxStale, FetchTimeout: c.Keys.FetchTimeout,
-		MaxBytes: c.Keys.MaxBytes, AllowInsecureHTTP: c.Keys.AllowInsecureHTTP,
+	meta, jwks, file := c.KeySource() // the same choice as natively
+	if file != "" {
+		return nil, fmt.Errorf("%w: a key-set file cannot be read at the edge; use %s or %s", ErrBindings, BindJWKSURL, BindMetadataURL)
 	}
-	switch {
-	case a.JwksUrl != "":
-		ks.JWKSURL = a.JwksUrl
-	case a.MetadataUrl != "":
-		ks.MetadataURL = a.MetadataUrl
-	case a.JwksFile != "":
-		return nil, fmt.Errorf("%w: a key-set file cannot be read at the edge", ErrBindings)
-	default:
-		ks.MetadataURL = authority.MetadataURL(a.Instance, a.TenantId, true)
-	}
-	keys, err := keysource.New(ks)
+	k := c.Keys
+	keys, err := keysource.New(keysource.Config{
+		MetadataURL: meta, JWKSURL: jwks, Doer: d.Doer, Now: d.Now, Logger: d.Logger.With("component", "keysource"),
+		RefreshInterval: k.RefreshInterval, UnknownKidInterval: k.UnknownKidInterval, NegativeTTL: k.NegativeTTL,
+		MaxStale: k.MaxStale, FetchTimeout: k.FetchTimeout, MaxBytes: k.MaxBytes, AllowInsecureHTTP: k.AllowInsecureHTTP,
+	})
 	if err != nil {
 		return nil, err
 	}
-	v, err := validate.New(validate.Config{
-		Instance: a.Instance, TenantID: a.TenantId, AllowedTenants: a.AllowedTenants, AllowAnyTenant: a.AllowAnyTenant,
-		ClientID: a.ClientId, Audiences: a.AllAudiences(), Issuers: a.Issuers, AcceptV1: a.AcceptV1, AcceptV2: a.AcceptV2,
-		Algorithms: c.Validation.Algorithms, Types: c.Validation.Types, ClockSkew: c.Validation.ClockSkew,
-		MaxTokenSize: c.Validation.MaxTokenSize, CacheEntries: c.Validation.CacheEntries, Keys: keys, Now: d.Now,
-	})
+	v, err := c.NewValidator(keys, d.Now)
 	if err != nil {
 		return nil, err
 	}
 	core := &Core{Keys: keys, Validator: v}
 	gc := gateway.Config{
-		Validator: v, Ready: readiness(keys), RetryAfter: c.Keys.RetryAfter,
-		MaxTokenSize: c.Validation.MaxTokenSize, Logger: d.Logger, Now: d.Now,
-	}
-	if len(a.RequiredScopes) > 0 || len(a.RequiredRoles) > 0 {
-		gc.Require = validate.Requirement{AnyScopes: a.RequiredScopes, AnyRoles: a.RequiredRoles}
-		if len(a.RequiredScopes) > 0 {
-			gc.Scope = a.RequiredScopes[0]
-		}
+		Validator: v, Require: c.Requirement(), Ready: readiness(keys), RetryAfter: k.RetryAfter,
+		MaxTokenSize: c.Validation.MaxTokenSize, Logger: d.Logger.With("component", "gateway"), Now: d.Now,
 	}
 	if g, ok := c.Graph(); ok && s.ClientSecret != "" {
 		cred, err := obo.NewClientSecret(s.ClientSecret)
@@ -101,7 +82,7 @@ func NewCore(s *Settings, d Deps) (*Core, error) {
 		}
 		oc := obo.Config{
 			Instance: a.Instance, TenantID: a.TenantId, ClientID: a.ClientId, TokenEndpoint: a.TokenEndpoint,
-			Credential: cred, Doer: d.Doer, Now: d.Now, Logger: d.Logger,
+			Credential: cred, Doer: d.Doer, Now: d.Now, Logger: d.Logger.With("component", "obo"),
 			Margin: c.TokenCache.Margin, Timeout: c.TokenCache.Timeout,
 			L1: tokencache.NewMemory(c.TokenCache.MaxEntries, c.TokenCache.MaxBytes, d.Now),
 		}
@@ -117,7 +98,7 @@ func NewCore(s *Settings, d Deps) (*Core, error) {
 			if err != nil {
 				return nil, err
 			}
-			oc.L2 = l2
+			oc.L2, oc.L2Timeout = l2, s.L2Timeout
 		}
 		client, err := obo.New(oc)
 		if err != nil {
@@ -127,6 +108,7 @@ func NewCore(s *Settings, d Deps) (*Core, error) {
 		gc.OBO, gc.Graph = client, d.Doer
 		gc.GraphBaseURL, gc.GraphRelativePath, gc.GraphScopes = g.BaseUrl, g.RelativePath, g.Scopes
 		gc.GraphTimeout, gc.MaxGraphBytes = g.Timeout, g.MaxBodyBytes
+		gc.PerTenantOBO = c.MultiTenant()
 	}
 	h, err := gateway.New(gc)
 	if err != nil {
@@ -136,16 +118,19 @@ func NewCore(s *Settings, d Deps) (*Core, error) {
 	return core, nil
 }
 
-// readiness reports the key source's state for /readyz.
+// readiness maps the key source's state onto /readyz, with the native
+// server's wording.
 func readiness(keys *keysource.Source) func() gateway.ReadyStatus {
 	return func() gateway.ReadyStatus {
 		st := keys.Status()
 		rs := gateway.ReadyStatus{Ready: st.Loaded, Degraded: st.Stale, KeySetAge: st.Age, Keys: st.Keys}
 		switch {
-		case st.Stale:
-			rs.Detail = "serving last-known-good signing keys; refresh failing"
+		case st.Expired:
+			rs.Detail = "The signing-key set is older than Keys.MaxStale and is no longer used."
 		case !st.Loaded:
-			rs.Detail = "signing keys not loaded yet"
+			rs.Detail = "Signing keys are not loaded yet."
+		case st.Stale:
+			rs.Detail = "Serving the last-known-good signing keys; refreshes are failing."
 		}
 		return rs
 	}

@@ -7,17 +7,20 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/entragate/entragate/edge"
 	"github.com/entragate/entragate/edge/internal/workerdtest"
 	"github.com/entragate/entragate/emulator"
+	"github.com/entragate/entragate/server"
 )
 
 var client = &http.Client{
@@ -56,13 +59,15 @@ type env struct {
 	srv      *httptest.Server
 	bindings map[string]string
 	certPEM  string // the emulator's certificate when served over TLS
+	skew     *atomic.Int64
 }
 
 func newEnv(t *testing.T, l2 string) *env { return newEnvTLS(t, l2, false) }
 
 func newEnvTLS(t *testing.T, l2 string, useTLS bool) *env {
 	t.Helper()
-	e, err := emulator.New(emulator.Config{})
+	skew := new(atomic.Int64) // shifts the emulator's clock, to mint expired tokens
+	e, err := emulator.New(emulator.Config{Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,29 +86,52 @@ func newEnvTLS(t *testing.T, l2 string, useTLS bool) *env {
 		key[i] = byte(i*7 + 3)
 	}
 	b := map[string]string{
-		edge.BindInstance:     srv.URL + "/",
-		edge.BindTenantID:     emulator.DemoTenantID,
-		edge.BindClientID:     emulator.DemoAPIClientID,
-		edge.BindAudiences:    emulator.DemoAPIClientID + "," + emulator.DemoAPIAppIDURI,
-		edge.BindClientSecret: emulator.DemoAPIClientSecret,
-		edge.BindGraphBaseURL: srv.URL + "/v1.0",
-		edge.BindGraphScopes:  "https://graph.microsoft.com/User.Read",
-		edge.BindCacheKind:    l2,
-		edge.BindCacheKeys:    "k1:" + base64.StdEncoding.EncodeToString(key),
-		edge.BindCacheKV:      "TOKEN_CACHE",
-		edge.BindLogLevel:     "warn",
+		edge.BindInstance:       srv.URL + "/",
+		edge.BindTenantID:       emulator.DemoTenantID,
+		edge.BindClientID:       emulator.DemoAPIClientID,
+		edge.BindAudiences:      emulator.DemoAPIClientID + "," + emulator.DemoAPIAppIDURI,
+		edge.BindClientSecret:   emulator.DemoAPIClientSecret,
+		edge.BindGraphBaseURL:   srv.URL + "/v1.0",
+		edge.BindGraphScopes:    "https://graph.microsoft.com/User.Read",
+		edge.BindCacheKind:      l2,
+		edge.BindCacheKeys:      "k1:" + base64.StdEncoding.EncodeToString(key),
+		edge.BindCacheKV:        "TOKEN_CACHE",
+		edge.BindLogLevel:       "warn",
+		edge.BindRequiredScopes: emulator.DemoScope,
 	}
-	return &env{emu: e, srv: srv, bindings: b, certPEM: certPEM}
+	return &env{emu: e, srv: srv, bindings: b, certPEM: certPEM, skew: skew}
+}
+
+// appToken is an app-only token of the demo daemon (client credentials).
+func (e *env) appToken(t testing.TB) string {
+	t.Helper()
+	return e.token(t, url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {emulator.DemoDaemonClientID},
+		"client_secret": {emulator.DemoDaemonClientSecret}, "scope": {emulator.DemoAPIAppIDURI + "/.default"},
+	})
+}
+
+// expiredToken is a user token issued two hours ago.
+func (e *env) expiredToken(t testing.TB) string {
+	t.Helper()
+	e.skew.Store(int64(-2 * time.Hour))
+	defer e.skew.Store(0)
+	return e.userToken(t, emulator.DemoUser, emulator.DemoAPIScope)
 }
 
 // userToken signs in user with the password grant of the demo public client.
 func (e *env) userToken(t testing.TB, user, scope string) string {
 	t.Helper()
-	form := url.Values{
+	return e.token(t, url.Values{
 		"grant_type": {"password"}, "client_id": {emulator.DemoClientAppID},
 		"username": {user}, "password": {emulator.DemoPassword}, "scope": {scope},
-	}
-	res, err := e.httpClient().PostForm(e.emu.TokenEndpoint(emulator.DemoTenantID), form)
+	})
+}
+
+func (e *env) token(t testing.TB, form url.Values) string {
+	t.Helper()
+	endpoint := e.srv.URL + "/" + emulator.DemoTenantID + "/oauth2/v2.0/token" // the server this env started
+	res, err := e.httpClient().PostForm(endpoint, form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +141,7 @@ func (e *env) userToken(t testing.TB, user, scope string) string {
 		Error       string `json:"error_description"`
 	}
 	if err := json.NewDecoder(res.Body).Decode(&ans); err != nil || ans.AccessToken == "" {
-		t.Fatalf("password grant for %s: %d %v %s", user, res.StatusCode, err, ans.Error)
+		t.Fatalf("%s grant: %d %v %s", form.Get("grant_type"), res.StatusCode, err, ans.Error)
 	}
 	return ans.AccessToken
 }
@@ -125,21 +153,24 @@ func (e *env) httpClient() *http.Client {
 	return client
 }
 
-// native builds the same gateway natively (net/http client as the Doer).
+// native is the native gateway (package server, as cmd/entragate runs it)
+// built from the same configuration the Worker maps its bindings onto.
 func (e *env) native(t *testing.T) *httptest.Server {
 	t.Helper()
 	s, err := edge.FromBindings(e.bindings)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.L2 = edge.L2None
-	core, err := edge.NewCore(s, edge.Deps{Doer: e.httpClient()})
+	srv, err := server.New(server.Options{
+		Config: s.Config, Logger: slog.New(slog.DiscardHandler), HTTPClient: e.httpClient(),
+		LookupEnv: func(k string) (string, bool) { v, ok := e.bindings[k]; return v, ok },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(core.Handler)
-	t.Cleanup(srv.Close)
-	return srv
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	return hs
 }
 
 func (e *env) worker(t *testing.T, stateDir string) *workerdtest.Worker {
@@ -203,6 +234,19 @@ func TestWorkerMatchesNativeGateway(t *testing.T) {
 	native := e.native(t)
 	alice := e.userToken(t, emulator.DemoUser, emulator.DemoAPIScope)
 	otherAPI := e.userToken(t, emulator.DemoUser, emulator.DemoShortLivedAppIDURI+"/"+emulator.DemoScope)
+	expired := e.expiredToken(t)
+	appOnly := e.appToken(t)
+	other, err := emulator.New(emulator.Config{}) // same claims, signed by a key the Worker does not know
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherSrv := httptest.NewServer(other.Handler())
+	t.Cleanup(otherSrv.Close)
+	other.SetBaseURL(e.srv.URL) // same issuer
+	foreign := (&env{emu: other, srv: otherSrv}).token(t, url.Values{
+		"grant_type": {"password"}, "client_id": {emulator.DemoClientAppID},
+		"username": {emulator.DemoUser}, "password": {emulator.DemoPassword}, "scope": {emulator.DemoAPIScope},
+	})
 
 	cases := []struct {
 		name, path, token string
@@ -215,6 +259,11 @@ func TestWorkerMatchesNativeGateway(t *testing.T) {
 		{"not a JWT", "/graph/me", "notajwt", 401},
 		{"bad signature", "/me", tamper(alice), 401},
 		{"wrong audience", "/me", otherAPI, 401},
+		{"expired", "/me", expired, 401},
+		{"expired graph", "/graph/me", expired, 401},
+		{"unknown signing key", "/me", foreign, 401},
+		{"app-only token lacks the scope", "/me", appOnly, 403},
+		{"app-only token on graph", "/graph/me", appOnly, 403},
 		{"healthz", "/healthz", "", 200},
 		{"unknown route", "/nope", alice, 404},
 	}
@@ -227,6 +276,18 @@ func TestWorkerMatchesNativeGateway(t *testing.T) {
 			same(t, c.name, n, wk)
 		})
 	}
+	t.Run("readyz once keys are loaded", func(t *testing.T) {
+		n, wk := call(t, native.URL, "/readyz", ""), call(t, w.URL, "/readyz", "")
+		var nb, wb struct {
+			Status string
+			Keys   int
+		}
+		_ = json.Unmarshal(n.Body, &nb)
+		_ = json.Unmarshal(wk.Body, &wb)
+		if n.Status != 200 || wk.Status != 200 || nb != wb || wb.Status != "ready" {
+			t.Fatalf("readyz native %d %s, worker %d %s", n.Status, n.Body, wk.Status, wk.Body)
+		}
+	})
 }
 
 // TestWorkerOverTLS: Entra ID is https; the Worker trusts the emulator's
