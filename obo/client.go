@@ -99,7 +99,7 @@ func (c *Client) fill(ctx context.Context, key, tenant string, scopes []string, 
 	tctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	start := c.now()
-	ans, err := c.exchange(tctx, tenant, scopes, req)
+	ans, err := c.exchange(tctx, tenant, scopes, req, start)
 	latency := c.now().Sub(start)
 	if err != nil {
 		var te *TokenError
@@ -147,7 +147,9 @@ func (c *Client) usable(e *entry, now time.Time) bool {
 }
 
 // exchange performs one token endpoint round trip.
-func (c *Client) exchange(ctx context.Context, tenant string, scopes []string, req Request) (*Answer, error) {
+// ExpiresAt counts from start (the moment the request was sent), never from
+// when the answer arrived: the conservative end of the window.
+func (c *Client) exchange(ctx context.Context, tenant string, scopes []string, req Request, start time.Time) (*Answer, error) {
 	endpoint := c.TokenEndpoint(tenant)
 	form := url.Values{
 		"grant_type":          {GrantTypeJWTBearer},
@@ -159,7 +161,7 @@ func (c *Client) exchange(ctx context.Context, tenant string, scopes []string, r
 	if req.Claims != "" {
 		form.Set("claims", req.Claims)
 	}
-	if err := c.cred.Apply(ctx, CredentialParams{ClientID: c.clientID, TokenEndpoint: endpoint, Now: c.now()}, form); err != nil {
+	if err := c.cred.Apply(ctx, CredentialParams{ClientID: c.clientID, TokenEndpoint: endpoint, Now: start}, form); err != nil {
 		if !errors.Is(err, ErrCredential) {
 			err = fmt.Errorf("%w: %w", ErrCredential, err)
 		}
@@ -196,7 +198,7 @@ func (c *Client) exchange(ctx context.Context, tenant string, scopes []string, r
 	if truncated {
 		body = body[:MaxAnswerBytes]
 	}
-	return ParseAnswer(resp.StatusCode, resp.Header, body, truncated, c.now())
+	return ParseAnswer(resp.StatusCode, resp.Header, body, truncated, start)
 }
 
 func finalURL(resp *http.Response) *url.URL {

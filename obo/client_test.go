@@ -386,3 +386,18 @@ func TestRedirectRefused(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+func TestExpiryCountsFromRequestStart(t *testing.T) {
+	f := newFakeEndpoint(t)
+	clk := newClock()
+	start := clk.Now()
+	f.setHandler(func(w http.ResponseWriter, _ *http.Request, _ url.Values) {
+		clk.Add(10 * time.Second) // a slow answer
+		_, _ = w.Write([]byte(`{"token_type":"Bearer","expires_in":3600,"access_token":"a.b.c"}`))
+	})
+	c := newTestClient(t, f, clk, nil)
+	tok, err := c.Token(bg, Request{Assertion: jwtLike("a"), Scopes: []string{"x"}})
+	if err != nil || !tok.ExpiresAt.Equal(start.Add(time.Hour)) {
+		t.Fatalf("%v %v", err, tok)
+	}
+}
