@@ -75,6 +75,12 @@ DownstreamApis:
 `)
 	tok, _ := os.ReadFile(shared("entra", "tokens", "keyvault-doc-2019-nbCwW11w3XkB.jwt"))
 	jwks := shared("entra", "jwks", "nbCwW11w3XkB-key.reformatted-from-js.json")
+	kvConfig := writeFile(t, "keyvault.yaml", `
+AzureAd:
+  TenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47
+  ClientId: cfa8b339-82a2-471a-a3c9-0fc0be7a4093
+  Audience: https://vault.azure.net
+`)
 
 	tests := []struct {
 		name   string
@@ -106,6 +112,8 @@ DownstreamApis:
 		{"inspect help", []string{"inspect", "--help"}, "", 0, "usage: entragate inspect", ""},
 		{"inspect expired", []string{"inspect", "--jwks", jwks, "--tenant", "72f988bf-86f1-41af-91ab-2d7cd011db47", "--audience", "https://vault.azure.net"}, string(tok), 1, "token_expired", ""},
 		{"inspect inside lifetime", []string{"inspect", "--jwks", jwks, "--tenant", "72f988bf-86f1-41af-91ab-2d7cd011db47", "--audience", "https://vault.azure.net", "--at", "2019-01-28T18:00:00Z"}, string(tok), 0, "accepted", ""},
+		{"inspect with gateway config", []string{"inspect", "--config", kvConfig, "--jwks", jwks, "--at", "2019-01-28T18:00:00Z"}, string(tok), 0, "accepted", ""},
+		{"inspect with bad config", []string{"inspect", "--config", unknownKey, "--jwks", jwks}, string(tok), 2, "", "field Secret not found"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
