@@ -3,6 +3,7 @@ package obo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -399,5 +400,38 @@ func TestExpiryCountsFromRequestStart(t *testing.T) {
 	tok, err := c.Token(bg, Request{Assertion: jwtLike("a"), Scopes: []string{"x"}})
 	if err != nil || !tok.ExpiresAt.Equal(start.Add(time.Hour)) {
 		t.Fatalf("%v %v", err, tok)
+	}
+}
+
+func TestConcurrentUsersNeverMixed(t *testing.T) {
+	f := newFakeEndpoint(t)
+	c := newTestClient(t, f, newClock(), func(cfg *Config) {
+		cfg.L2 = &fakeL2{m: map[string][]byte{}}
+	})
+	const users, per = 40, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, users*per)
+	for u := range users {
+		for range per {
+			wg.Go(func() {
+				a := jwtLike(fmt.Sprint("user", u, "x"))
+				tok, err := c.Token(bg, Request{Assertion: a, Scopes: []string{"User.Read"}})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !strings.Contains(tok.AccessToken, "."+fmt.Sprint("user", u, "x")+".") {
+					errs <- fmt.Errorf("user %d got %q", u, tok.AccessToken)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if n := f.calls.Load(); n != users {
+		t.Fatalf("calls %d, want %d (one per user)", n, users)
 	}
 }
