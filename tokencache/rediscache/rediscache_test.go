@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,5 +169,53 @@ func TestRedisDownIsFast(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("10 gets against a dead Redis took %v", d)
+	}
+}
+
+// A Redis that accepts connections but never answers: each op gives up
+// after the op timeout, then the breaker fails fast.
+func TestSlowRedisBounded(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+	})
+	c, err := New(Options{URL: "redis://" + l.Addr().String(), Sealer: sealer(t, "k1", "k1"), OpTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := 0; i < 6; i++ {
+		start := time.Now()
+		_, _, err := c.Get(bg, "k")
+		if !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("%d: %v", i, err)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("op %d took %v", i, d)
+		}
+	}
+	if !c.Status().Open {
+		t.Fatal("breaker not open after repeated timeouts")
 	}
 }
