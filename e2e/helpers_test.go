@@ -45,6 +45,7 @@ type envOpts struct {
 	graphScope       string // default Graph User.Read
 	instance         string // default the emulator
 	extraYAML        string
+	graphTimeout     string // DownstreamApis.MicrosoftGraph.Timeout, e.g. "300ms"
 	clock            *clock // default real time
 }
 
@@ -81,7 +82,7 @@ DownstreamApis:
   MicrosoftGraph:
     BaseUrl: ` + o.graphBase + `
     Scopes: [` + o.graphScope + `]
-Logging: {Level: debug}
+` + graphTimeoutYAML(o.graphTimeout) + `Logging: {Level: debug}
 ` + o.extraYAML
 	c, err := config.Parse([]byte(y))
 	if err != nil {
@@ -258,4 +259,11 @@ func grep(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+func graphTimeoutYAML(d string) string {
+	if d == "" {
+		return ""
+	}
+	return "    Timeout: " + d + "\n"
 }
