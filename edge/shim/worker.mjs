@@ -340,7 +340,8 @@ async function handle(request, env) {
     if (rt.go.exited) return problem(500, "Internal Server Error", "internal_error", "The gateway stopped; it restarts on the next request.");
     return problem(504, "Gateway Timeout", "timeout", "The request took too long.");
   }
-  return new Response(res.body && res.body.byteLength ? res.body : null, { status: res.status, headers: res.headers });
+  const nullBody = res.status === 204 || res.status === 205 || res.status === 304 || request.method === "HEAD";
+  return new Response(!nullBody && res.body && res.body.byteLength ? res.body : null, { status: res.status, headers: res.headers });
 }
 
 export default {
