@@ -92,7 +92,8 @@ func sanitize(s string, space bool) string {
 }
 
 // quote escapes a quoted-string body (RFC 9110 §5.6.4): '"' and '\' are
-// backslash-escaped; control and non-ASCII characters are dropped.
+// backslash-escaped; control characters (tab included) and non-ASCII
+// characters are dropped.
 func quote(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -100,7 +101,7 @@ func quote(s string) string {
 		case r == '"' || r == '\\':
 			b.WriteByte('\\')
 			b.WriteRune(r)
-		case r == '\t' || (r >= 0x20 && r < 0x7f):
+		case r >= 0x20 && r < 0x7f:
 			b.WriteRune(r)
 		}
 	}
