@@ -13,11 +13,6 @@ func emulatorCmd(args []string, env *cmdEnv) int {
 	return delegate(args, env, emucli.Emulator)
 }
 
-// tokenCmd prints a demo access token from the emulator (`entragate token`).
-func tokenCmd(args []string, env *cmdEnv) int {
-	return delegate(args, env, emucli.Token)
-}
-
 // delegate runs an emucli entry point with this command's conventions:
 // --help prints the usage on stdout (exit 0); on a usage error only the
 // one-line message reaches stderr, not the whole usage text.
