@@ -46,6 +46,9 @@ const (
 	BindCacheMargin  = "TOKENCACHE_MARGIN"     // TokenCache.Margin
 	BindCacheTimeout = "TOKENCACHE_TIMEOUT"    // TokenCache.Timeout
 	BindCacheEntries = "TOKENCACHE_MAXENTRIES" // TokenCache.MaxEntries (the isolate's L1)
+	BindCacheBytes   = "TOKENCACHE_MAXBYTES"   // TokenCache.MaxBytes (the isolate's L1)
+	// BindVerifiedTokens is Validation.CacheEntries (verified-token cache).
+	BindVerifiedTokens = "VALIDATION_CACHEENTRIES"
 
 	// BindCacheKind selects the shared L2 of OBO tokens: "none" (isolate
 	// memory only, the default), "cache" (Workers Cache API, per data
@@ -74,6 +77,14 @@ const (
 	L2None  = "none"
 	L2Cache = "cache"
 	L2KV    = "kv"
+)
+
+// Edge defaults that differ from the native ones: an isolate has 128 MB
+// of memory in all, so the in-isolate caches are smaller.
+const (
+	EdgeDefaultCacheEntries    = 2000
+	EdgeDefaultCacheBytes      = 8 << 20
+	EdgeDefaultVerifiedEntries = 2000
 )
 
 // DefaultL2Timeout bounds one KV or Cache API operation. KV reads of a
@@ -181,7 +192,17 @@ func FromBindings(env map[string]string) (*Settings, error) {
 	integer(BindMaxTokenSize, &c.Validation.MaxTokenSize)
 	dur(BindCacheMargin, &c.TokenCache.Margin)
 	dur(BindCacheTimeout, &c.TokenCache.Timeout)
+	c.TokenCache.MaxEntries, c.TokenCache.MaxBytes = EdgeDefaultCacheEntries, EdgeDefaultCacheBytes
+	c.Validation.CacheEntries = EdgeDefaultVerifiedEntries
 	integer(BindCacheEntries, &c.TokenCache.MaxEntries)
+	integer(BindVerifiedTokens, &c.Validation.CacheEntries)
+	if v := get(BindCacheBytes); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			bad(BindCacheBytes, "%q is not a number", v)
+		}
+		c.TokenCache.MaxBytes = n
+	}
 	c.Logging.Level = get(BindLogLevel)
 	c.Logging.Format = "json"
 

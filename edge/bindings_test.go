@@ -49,6 +49,9 @@ func TestFromBindings(t *testing.T) {
 			if s.L2 != L2None {
 				t.Errorf("L2 %q", s.L2)
 			}
+			if c := s.Config; c.TokenCache.MaxBytes != EdgeDefaultCacheBytes || c.TokenCache.MaxEntries != EdgeDefaultCacheEntries || c.Validation.CacheEntries != EdgeDefaultVerifiedEntries {
+				t.Errorf("edge cache defaults not applied: %+v %+v", c.TokenCache, c.Validation)
+			}
 		}},
 		{name: "full", env: with(baseEnv(),
 			BindInstance, "http://127.0.0.1:9999",
@@ -89,6 +92,7 @@ func TestFromBindings(t *testing.T) {
 		{name: "bad l2", env: with(baseEnv(), BindCacheKind, "redis"), wantErr: []string{BindCacheKind}},
 		{name: "bad duration", env: with(baseEnv(), BindClockSkew, "5"), wantErr: []string{BindClockSkew}},
 		{name: "bad l2 timeout", env: with(baseEnv(), BindCacheL2Timeout, "0s"), wantErr: []string{BindCacheL2Timeout}},
+		{name: "bad cache bytes", env: with(baseEnv(), BindCacheBytes, "lots"), wantErr: []string{BindCacheBytes}},
 		{name: "bad bool", env: with(baseEnv(), BindAcceptV2, "maybe"), wantErr: []string{BindAcceptV2}},
 		{name: "insecure instance", env: with(baseEnv(), BindInstance, "http://login.example.com/"), wantErr: []string{"AzureAd.Instance"}},
 		{name: "multi-tenant needs allow-list", env: with(baseEnv(), BindTenantID, "organizations"), wantErr: []string{"AllowedTenants"}},

@@ -412,9 +412,26 @@ func TestWorkerL2SurvivesRestart(t *testing.T) {
 	}
 }
 
-// TestWorkerLatency measures (does not assert) warm latencies.
+// TestWorkerLatency measures (does not assert) the first request of an
+// isolate and warm latencies.
 func TestWorkerLatency(t *testing.T) {
 	e := newEnv(t, edge.L2KV)
+	{
+		bin := workerdtest.Binary(t, edgeDir)
+		r := build(t, "./edge/cmd/worker")
+		fresh := workerdtest.Start(t, workerdtest.Config{Workerd: bin, Dist: r.OutDir, Text: e.bindings, KV: []string{"TOKEN_CACHE"}})
+		time.Sleep(2 * time.Second) // let workerd finish starting, so the first request measures Go's start
+		var first, second time.Duration
+		for i, d := range []*time.Duration{&first, &second} {
+			start := time.Now()
+			if a := call(t, fresh.URL, "/healthz", ""); a.Status != 200 {
+				t.Fatalf("/healthz #%d = %d", i+1, a.Status)
+			}
+			*d = time.Since(start)
+		}
+		t.Logf("first request of an isolate (starts Go, builds the gateway): %s; the next: %s", first.Round(time.Microsecond), second.Round(time.Microsecond))
+		fresh.Stop()
+	}
 	w := e.worker(t, "")
 	alice := e.userToken(t, emulator.DemoUser, emulator.DemoAPIScope)
 	for _, path := range []string{"/me", "/graph/me"} {
