@@ -245,7 +245,14 @@ func (c *Config) validateCache(ck *checker) {
 	}
 }
 
-var allowedAlgs = map[string]bool{"RS256": true, "RS384": true, "RS512": true, "PS256": true, "PS384": true, "PS512": true}
+// allowedAlg: the RSA algorithms validate supports.
+func allowedAlg(a string) bool {
+	switch a {
+	case "RS256", "RS384", "RS512", "PS256", "PS384", "PS512":
+		return true
+	}
+	return false
+}
 
 func (c *Config) validateValidation(ck *checker) {
 	v := &c.Validation
@@ -257,7 +264,7 @@ func (c *Config) validateValidation(ck *checker) {
 		ck.addf("Validation.MaxTokenSize", "must be between 1024 and 65536, not %d", v.MaxTokenSize)
 	}
 	for i, a := range v.Algorithms {
-		if !allowedAlgs[a] {
+		if !allowedAlg(a) {
 			ck.addf(fmt.Sprintf("Validation.Algorithms[%d]", i), "%q is not an RSA algorithm (RS256, RS384, RS512, PS256, PS384, PS512)", a)
 		}
 	}

@@ -3,13 +3,8 @@ package httpauth
 import (
 	"context"
 
-	"github.com/entragate/entragate/jwk"
 	"github.com/entragate/entragate/validate"
 )
-
-// jwkUnavailable is matched too: a Keys implementation may surface it
-// without the validator rewrapping it.
-var jwkUnavailable = jwk.ErrKeySetUnavailable
 
 type ctxKey struct{}
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entragate/entragate/jwk"
 	"github.com/entragate/entragate/keysource"
 	"github.com/entragate/entragate/problem"
 	"github.com/entragate/entragate/validate"
@@ -183,7 +184,7 @@ func (a *Authenticator) Refuse(w http.ResponseWriter, r *http.Request, err error
 	var ve *validate.Error
 	isVE := errors.As(err, &ve)
 	switch {
-	case errors.Is(err, validate.ErrKeysUnavailable), errors.Is(err, jwkUnavailable):
+	case errors.Is(err, validate.ErrKeysUnavailable), errors.Is(err, jwk.ErrKeySetUnavailable):
 		a.observe(r, string(validate.ReasonKeysUnavailable), "")
 		problem.SetRetryAfter(w.Header(), a.keysRetryAfter(err))
 		problem.Write(w, problem.New(http.StatusServiceUnavailable, "temporarily_unavailable",

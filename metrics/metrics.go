@@ -129,20 +129,26 @@ func (m *Metrics) Request(route string, status int, d time.Duration) {
 	m.duration.WithLabelValues(route).Observe(d.Seconds())
 }
 
-// knownReasons bounds the reason label.
-var knownReasons = map[string]bool{
-	"no_token": true, "invalid_request": true, "invalid": true, "canceled": true,
-	string(validate.ReasonMalformed): true, string(validate.ReasonTooLarge): true, string(validate.ReasonAlgNotAllowed): true,
-	string(validate.ReasonTypNotAllowed): true, string(validate.ReasonCritUnsupported): true, string(validate.ReasonKeyNotFound): true,
-	string(validate.ReasonKeysUnavailable): true, string(validate.ReasonKeyRejected): true, string(validate.ReasonSignatureInvalid): true,
-	string(validate.ReasonExpired): true, string(validate.ReasonNotYetValid): true, string(validate.ReasonIssuedInFuture): true,
-	string(validate.ReasonMissingClaim): true, string(validate.ReasonAudienceMismatch): true, string(validate.ReasonIssuerMismatch): true,
-	string(validate.ReasonTenantNotAllowed): true, string(validate.ReasonKeyIssuerMismatch): true, string(validate.ReasonInsufficientScope): true,
+// knownReason bounds the reason label to validate's and httpauth's codes.
+func knownReason(r string) bool {
+	switch r {
+	case "no_token", "invalid_request", "invalid", "canceled":
+		return true
+	}
+	switch validate.Reason(r) {
+	case validate.ReasonMalformed, validate.ReasonTooLarge, validate.ReasonAlgNotAllowed, validate.ReasonTypNotAllowed,
+		validate.ReasonCritUnsupported, validate.ReasonKeyNotFound, validate.ReasonKeysUnavailable, validate.ReasonKeyRejected,
+		validate.ReasonSignatureInvalid, validate.ReasonExpired, validate.ReasonNotYetValid, validate.ReasonIssuedInFuture,
+		validate.ReasonMissingClaim, validate.ReasonAudienceMismatch, validate.ReasonIssuerMismatch, validate.ReasonTenantNotAllowed,
+		validate.ReasonKeyIssuerMismatch, validate.ReasonInsufficientScope:
+		return true
+	}
+	return false
 }
 
 // Refused implements httpauth.Observer (validation refusals by reason).
 func (m *Metrics) Refused(reason string) {
-	if !knownReasons[reason] {
+	if !knownReason(reason) {
 		reason = "other"
 	}
 	m.refusals.WithLabelValues(reason).Inc()
