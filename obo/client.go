@@ -75,6 +75,9 @@ func (c *Client) Token(ctx context.Context, req Request) (*Token, error) {
 
 // fill runs under single flight: L1 again, L2, then the token endpoint.
 func (c *Client) fill(ctx context.Context, key, tenant string, scopes []string, req Request) (*Token, error) {
+	if !compactJWT(req.Assertion, MaxAssertionBytes) {
+		return nil, fmt.Errorf("%w: assertion is not a compact JWT", ErrInvalidRequest)
+	}
 	if tok := c.lookup(ctx, c.l1, key, c.now()); tok != nil {
 		c.obs.CacheLookup("l1")
 		return tok, nil
@@ -210,7 +213,11 @@ func finalURL(resp *http.Response) *url.URL {
 
 // checkRequest validates req and returns its normalized scopes.
 func checkRequest(req Request, tenant string) ([]string, error) {
-	if !compactJWT(req.Assertion, MaxAssertionBytes) {
+	// Cheap shape check here (hit path); the full character check runs
+	// before anything is sent (fill). An ill-formed assertion can never hit
+	// a cache entry: entries exist only for assertions that passed it.
+	a := req.Assertion
+	if a == "" || len(a) > MaxAssertionBytes || strings.Count(a, ".") != 2 {
 		return nil, fmt.Errorf("%w: assertion missing, too large or not a compact JWT", ErrInvalidRequest)
 	}
 	if !validSegment(tenant) {

@@ -311,6 +311,7 @@ func TestInvalidRequests(t *testing.T) {
 	for name, req := range map[string]Request{
 		"no assertion": {Scopes: []string{"a"}},
 		"not a jwt":    {Assertion: "abc", Scopes: []string{"a"}},
+		"bad chars":    {Assertion: "a b.c\n.d", Scopes: []string{"a"}},
 		"huge":         {Assertion: strings.Repeat("a", MaxAssertionBytes) + ".b.c", Scopes: []string{"a"}},
 		"no scope":     {Assertion: jwtLike("a"), Scopes: []string{" "}},
 		"bad claims":   {Assertion: jwtLike("a"), Scopes: []string{"a"}, Claims: "{"},
