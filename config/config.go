@@ -141,4 +141,7 @@ type Validation struct {
 type Logging struct {
 	Level  string `yaml:"Level"`  // debug, info, warn, error
 	Format string `yaml:"Format"` // json or text
+	// AccessLog logs one line per request (method, path, status, duration;
+	// never headers or the query string).
+	AccessLog bool `yaml:"AccessLog"`
 }

@@ -132,6 +132,9 @@ func New(opts Options) (*Server, error) {
 	}
 	mux.Handle("/", gh)
 	s.handler = limit(cfg.Server.MaxConcurrent, k.RetryAfter, mux)
+	if cfg.Logging.AccessLog {
+		s.handler = accessLog(opts.Logger.With("component", "access"), opts.Now, s.handler)
+	}
 	return s, nil
 }
 

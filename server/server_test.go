@@ -112,6 +112,40 @@ func TestRunGracefulShutdown(t *testing.T) {
 	}
 }
 
+func TestAccessLog(t *testing.T) {
+	emu, srv := startEmulator(t)
+	var buf strings.Builder
+	var mu sync.Mutex
+	s, err := New(Options{Config: demoConfig(t, srv.URL, "Logging: {AccessLog: true}\n"), LookupEnv: demoEnv,
+		Logger: slog.New(slog.NewJSONHandler(lockedWriter{&mu, &buf}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := userToken(t, emu)
+	get(s.Handler(), "/me?access_token="+tok, tok)
+	get(s.Handler(), "/nope", "")
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	if !strings.Contains(out, `"path":"/me","status":200`) || !strings.Contains(out, `"path":"/nope","status":404`) {
+		t.Fatal(out)
+	}
+	if strings.Contains(out, tok[:30]) || strings.Contains(out, "access_token") {
+		t.Fatal("token or query logged")
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 func TestLimit(t *testing.T) {
 	release := make(chan struct{})
 	var started sync.WaitGroup
