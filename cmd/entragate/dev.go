@@ -130,7 +130,7 @@ func devConfig(emuURL, listen string) (*config.Config, error) {
 		}},
 		Server:  config.Server{Listen: listen, ShutdownTimeout: 5 * time.Second},
 		Keys:    config.Keys{RefreshInterval: 5 * time.Minute, UnknownKidInterval: 10 * time.Second},
-		Logging: config.Logging{Level: "info", Format: "text"},
+		Logging: config.Logging{Level: "info", Format: "text", AccessLog: true},
 	}
 	c.SetDefaults()
 	return c, c.Validate()
