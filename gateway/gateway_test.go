@@ -20,11 +20,17 @@ import (
 	"github.com/entragate/entragate/validate"
 )
 
-const userToken = "header.payload.sig"
+const (
+	userToken = "header.payload.sig"
+	appToken  = "app.payload.sig"
+)
 
 type fakeValidator struct{}
 
 func (fakeValidator) Validate(_ context.Context, raw string) (*validate.Result, error) {
+	if raw == appToken {
+		return &validate.Result{Claims: json.RawMessage(`{"roles":["Data.Read.All"]}`), Roles: []string{"Data.Read.All"}, AppOnly: true}, nil
+	}
 	if raw != userToken {
 		return nil, &validate.Error{Reason: validate.ReasonAudienceMismatch, Msg: "the token is for another audience."}
 	}
@@ -275,6 +281,8 @@ func TestRoutes(t *testing.T) {
 		{"POST", "/me", userToken, 405, "method_not_allowed"},
 		{"DELETE", "/graph/me", userToken, 405, ""},
 		{"GET", "/nope", "", 404, "not_found"},
+		{"GET", "/graph/me", appToken, 403, "delegated_token_required"},
+		{"GET", "/me", appToken, 200, "Data.Read.All"},
 		{"GET", "/healthz", "", 200, `"ok"`},
 		{"GET", "/readyz", "", 503, `"starting"`},
 	}
@@ -298,7 +306,7 @@ func TestRoutes(t *testing.T) {
 	if rec := do(h, "GET", "/readyz", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"keySetAgeSeconds":7200`) || !strings.Contains(rec.Body.String(), "degraded") {
 		t.Error(rec.Body)
 	}
-	if obs.reqs[5] != "other 404" || obs.reqs[3] != "/me 405" {
+	if obs.reqs[5] != "other 404" || obs.reqs[3] != "/me 405" || obs.reqs[6] != "/graph/me 403" {
 		t.Error(obs.reqs)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/entragate/entragate/httpauth"
 	"github.com/entragate/entragate/obo"
+	"github.com/entragate/entragate/problem"
 )
 
 // graphMe exchanges the caller's token for a Graph token (OBO) and answers
@@ -23,6 +24,14 @@ func (h *handler) graphMe(w http.ResponseWriter, r *http.Request) {
 	raw, ok2 := httpauth.TokenFromContext(ctx)
 	if !ok1 || !ok2 {
 		writeProblem(w, http.StatusInternalServerError, "internal_error", "No validated token in the request context.")
+		return
+	}
+	if res.AppOnly {
+		// OBO needs a user: an app-only token cannot be exchanged.
+		problem.Challenge{Realm: h.cfg.Realm, Error: problem.CodeInsufficientScope,
+			ErrorDescription: "delegated_token_required: this route calls Microsoft Graph on behalf of a user; app-only tokens cannot be used."}.Set(w.Header())
+		writeProblem(w, http.StatusForbidden, "delegated_token_required",
+			"This route calls Microsoft Graph on behalf of a user; use a delegated (user) token.")
 		return
 	}
 	oreq := obo.Request{Assertion: raw, Scopes: h.cfg.GraphScopes}
