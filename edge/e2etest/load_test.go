@@ -1,0 +1,116 @@
+package e2etest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/entragate/entragate/edge"
+	"github.com/entragate/entragate/emulator"
+)
+
+func TestWorkerConcurrentOBOIsSingleFlight(t *testing.T) {
+	e := newEnv(t, edge.L2KV)
+	w := e.worker(t, "")
+	bob := e.userToken(t, emulator.DemoUser2, emulator.DemoAPIScope)
+	before := e.oboRequests()
+	const n = 200
+	var wg sync.WaitGroup
+	codes := make(chan answer, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- call(t, w.URL, "/graph/me", bob)
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	bad := 0
+	for a := range codes {
+		if a.Status != 200 {
+			if bad < 3 {
+				t.Errorf("/graph/me = %d %s", a.Status, a.Body)
+			}
+			bad++
+		}
+	}
+	if got := e.oboRequests() - before; got != 1 {
+		t.Errorf("OBO requests for %d concurrent /graph/me = %v, want 1", n, got)
+	}
+	if bad > 0 {
+		t.Fatalf("%d of %d failed", bad, n)
+	}
+}
+
+func TestWorkerMixedLoad(t *testing.T) {
+	e := newEnv(t, edge.L2Cache)
+	w := e.worker(t, "")
+	alice := e.userToken(t, emulator.DemoUser, emulator.DemoAPIScope)
+	bob := e.userToken(t, emulator.DemoUser2, emulator.DemoAPIScope)
+	kinds := []struct {
+		path, token string
+		want        int
+	}{
+		{"/me", alice, 200},
+		{"/graph/me", alice, 200},
+		{"/graph/me", bob, 200},
+		{"/me", "", 401},
+		{"/me", tamper(bob), 401},
+		{"/graph/me", "x.y.z", 401},
+		{"/healthz", "", 200},
+	}
+	const total, conc = 1000, 40
+	jobs := make(chan int)
+	var mu sync.Mutex
+	wrong := map[string]int{}
+	var wg sync.WaitGroup
+	for i := 0; i < conc; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				k := kinds[j%len(kinds)]
+				a := call(t, w.URL, k.path, k.token)
+				if a.Status != k.want {
+					mu.Lock()
+					wrong[fmt.Sprintf("%s want %d got %d", k.path, k.want, a.Status)]++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for j := 0; j < total; j++ {
+		jobs <- j
+	}
+	close(jobs)
+	wg.Wait()
+	if len(wrong) > 0 {
+		t.Fatalf("wrong statuses: %v", wrong)
+	}
+	if got := e.oboRequests(); got != 2 {
+		t.Errorf("OBO requests = %v, want 2 (one per user)", got)
+	}
+}
+
+func TestWorkerL2SurvivesRestart(t *testing.T) {
+	for _, l2 := range []string{edge.L2KV, edge.L2Cache} {
+		t.Run(l2, func(t *testing.T) {
+			e := newEnv(t, l2)
+			state := t.TempDir()
+			w := e.worker(t, state)
+			alice := e.userToken(t, emulator.DemoUser, emulator.DemoAPIScope)
+			if a := call(t, w.URL, "/graph/me", alice); a.Status != 200 {
+				t.Fatalf("/graph/me = %d %s", a.Status, a.Body)
+			}
+			w.Stop()
+			w2 := e.worker(t, state) // new isolate: empty L1, same L2
+			if a := call(t, w2.URL, "/graph/me", alice); a.Status != 200 {
+				t.Fatalf("/graph/me after restart = %d %s", a.Status, a.Body)
+			}
+			if got := e.oboRequests(); got != 1 {
+				t.Errorf("OBO requests = %v, want 1 (second isolate served from the %s L2)", got, l2)
+			}
+		})
+	}
+}
