@@ -30,7 +30,9 @@ func sealer(t testing.TB, current string, ids ...string) *tokencache.Sealer {
 
 func newCache(t testing.TB, url string, s *tokencache.Sealer) *Cache {
 	t.Helper()
-	c, err := New(Options{URL: url, Sealer: s})
+	// Tests of behaviour, not of timing: a generous op timeout so a loaded
+	// CI machine cannot turn a hit into a timeout.
+	c, err := New(Options{URL: url, Sealer: s, OpTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
