@@ -128,7 +128,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, opts Options
 	}
 	cfg.Now = now
 	cfg.CacheEntries = -1
-	rep := report{Token: desc, Notes: notes, Now: now().UTC()}
+	rep := report{Token: desc, Notes: notes, Now: now().UTC().Truncate(time.Second)}
 	v, err := validate.New(cfg)
 	if err != nil {
 		oneLine(stderr, err.Error())

@@ -193,3 +193,15 @@ func TestClean(t *testing.T) {
 		t.Fatal(len(got))
 	}
 }
+
+func TestRelative(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{{0, "now"}, {90 * time.Second, "in 1m30s"}, {-time.Hour, "1h0m0s ago"}, {-72 * time.Hour, "3 days ago"}, {50 * time.Hour, "in 2 days"}} {
+		if got := relative(now.Add(tc.d), now); got != tc.want {
+			t.Errorf("%v: %q want %q", tc.d, got, tc.want)
+		}
+	}
+}

@@ -27,13 +27,23 @@ func (r *report) writeJSON(w io.Writer) error {
 // relative renders t relative to now: "in 59m0s" / "1h0m0s ago".
 func relative(t, now time.Time) string {
 	d := t.Sub(now).Round(time.Second)
-	switch {
-	case d > 0:
-		return "in " + d.String()
-	case d < 0:
-		return (-d).String() + " ago"
+	abs := d
+	if abs < 0 {
+		abs = -abs
 	}
-	return "now"
+	var s string
+	switch {
+	case d == 0:
+		return "now"
+	case abs >= 48*time.Hour:
+		s = fmt.Sprintf("%d days", int(abs/(24*time.Hour)))
+	default:
+		s = abs.String()
+	}
+	if d > 0 {
+		return "in " + s
+	}
+	return s + " ago"
 }
 
 func (r *report) writeText(w io.Writer) error {
