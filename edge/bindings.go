@@ -70,6 +70,9 @@ const (
 	// BindRequestTimeout (milliseconds) is read by the JS shim: the whole
 	// request budget, after which Go's context is cancelled and 504 sent.
 	BindRequestTimeout = "EDGE_REQUEST_TIMEOUT_MS"
+	// BindDebugStats ("true") makes the shim answer GET /_edge/stats with
+	// goroutine and request counts (tests; off by default).
+	BindDebugStats = "EDGE_DEBUG_STATS"
 )
 
 // L2 kinds.

@@ -94,6 +94,7 @@ func newEnvTLS(t *testing.T, l2 string, useTLS bool) *env {
 		edge.BindCacheKeys:      "k1:" + base64.StdEncoding.EncodeToString(key),
 		edge.BindCacheKV:        "TOKEN_CACHE",
 		edge.BindLogLevel:       "warn",
+		edge.BindDebugStats:     "true",
 		edge.BindRequiredScopes: emulator.DemoScope,
 	}
 	return &env{emu: e, srv: srv, bindings: b, certPEM: certPEM, skew: skew}

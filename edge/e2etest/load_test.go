@@ -1,6 +1,7 @@
 package e2etest
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -41,6 +42,7 @@ func TestWorkerConcurrentOBOIsSingleFlight(t *testing.T) {
 	if bad > 0 {
 		t.Fatalf("%d of %d failed", bad, n)
 	}
+	assertNoLeftovers(t, w.URL)
 }
 
 func TestWorkerMixedLoad(t *testing.T) {
@@ -91,6 +93,7 @@ func TestWorkerMixedLoad(t *testing.T) {
 	if got := e.oboRequests(); got != 2 {
 		t.Errorf("OBO requests = %v, want 2 (one per user)", got)
 	}
+	assertNoLeftovers(t, w.URL)
 }
 
 func TestWorkerL2SurvivesRestart(t *testing.T) {
@@ -112,5 +115,21 @@ func TestWorkerL2SurvivesRestart(t *testing.T) {
 				t.Errorf("OBO requests = %v, want 1 (second isolate served from the %s L2)", got, l2)
 			}
 		})
+	}
+}
+
+// assertNoLeftovers checks, through the shim's debug figures, that no
+// goroutine, request or operation outlived the load.
+func assertNoLeftovers(t *testing.T, base string) {
+	t.Helper()
+	var st struct{ Goroutines, Requests, Ops, Slots int }
+	a := call(t, base, "/_edge/stats", "")
+	if err := json.Unmarshal(a.Body, &st); err != nil {
+		t.Fatalf("/_edge/stats = %d %s", a.Status, a.Body)
+	}
+	t.Logf("after the load: %+v", st)
+	// main, the bridge's idle helpers; no request is open while /_edge/stats is answered by the shim.
+	if st.Goroutines > 6 || st.Requests != 0 || st.Ops != 0 || st.Slots != 0 {
+		t.Errorf("leftovers after the load: %+v", st)
 	}
 }

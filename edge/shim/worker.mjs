@@ -307,6 +307,13 @@ async function handle(request, env) {
     console.log("entragate: configuration refused: " + initError);
     return problem(500, "Internal Server Error", "not_configured", "The gateway is misconfigured; see the Worker logs.");
   }
+  if (env.EDGE_DEBUG_STATS === "true" && new URL(request.url).pathname === "/_edge/stats") {
+    // Load figures for tests (off unless the binding says "true"): goroutines, open requests, operations.
+    const st = api.stats();
+    return new Response(JSON.stringify({ goroutines: st.goroutines, requests: st.requests, ops: st.ops, slots: slots.size }), {
+      headers: { "content-type": "application/json", "cache-control": "no-store" },
+    });
+  }
   let body;
   try {
     body = await readBody(request);
