@@ -78,3 +78,21 @@ func TestRedisConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseSealingKeys(f *testing.F) {
+	f.Add("k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+	f.Add("a:b,c:d")
+	f.Add(",:,")
+	f.Fuzz(func(t *testing.T, raw string) {
+		keys, cur, err := ParseSealingKeys(raw)
+		if err != nil {
+			if keys != nil || cur != "" {
+				t.Fatal("partial result with error")
+			}
+			return
+		}
+		if _, ok := keys[cur]; !ok || len(keys) == 0 {
+			t.Fatalf("current %q not in keys", cur)
+		}
+	})
+}
