@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +75,23 @@ const (
 	// goroutine and request counts (tests; off by default).
 	BindDebugStats = "EDGE_DEBUG_STATS"
 )
+
+// knownBindings are every name FromBindings and the shim read.
+var knownBindings = map[string]bool{
+	BindInstance: true, BindTenantID: true, BindClientID: true, BindAudiences: true, BindAllowedTenants: true,
+	BindAllowAnyTenant: true, BindIssuers: true, BindAcceptV1: true, BindAcceptV2: true, BindMetadataURL: true,
+	BindJWKSURL: true, BindTokenEndpoint: true, BindRequiredScopes: true, BindRequiredRoles: true, BindClientSecret: true,
+	BindGraphBaseURL: true, BindGraphScopes: true, BindGraphTimeout: true,
+	BindKeysRefreshInterval: true, BindKeysUnknownKidInterval: true, BindKeysAllowInsecureHTTP: true,
+	BindClockSkew: true, BindMaxTokenSize: true, BindVerifiedTokens: true,
+	BindCacheMargin: true, BindCacheTimeout: true, BindCacheEntries: true, BindCacheBytes: true,
+	BindCacheKind: true, BindCacheKV: true, BindCacheName: true, BindCacheL2Timeout: true, BindCacheKeys: true,
+	BindLogLevel: true, BindRequestTimeout: true, BindDebugStats: true,
+}
+
+// ownPrefixes mark bindings that must be known: as the native YAML refuses
+// unknown keys, a misspelt setting is an error, not silently ignored.
+var ownPrefixes = []string{"AZUREAD_", "GRAPH_", "KEYS_", "VALIDATION_", "TOKENCACHE_", "LOGGING_", "EDGE_"}
 
 // L2 kinds.
 const (
@@ -152,6 +170,23 @@ func FromBindings(env map[string]string) (*Settings, error) {
 				return
 			}
 			*p = n
+		}
+	}
+
+	names := make([]string, 0, len(env))
+	for name := range env {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if knownBindings[name] {
+			continue
+		}
+		for _, p := range ownPrefixes {
+			if strings.HasPrefix(name, p) {
+				bad(name, "unknown binding (misspelt?)")
+				break
+			}
 		}
 	}
 

@@ -39,7 +39,7 @@ func TestFromBindings(t *testing.T) {
 		wantErr []string // substrings; nil = success
 		check   func(t *testing.T, s *Settings)
 	}{
-		{name: "minimal", env: baseEnv(), check: func(t *testing.T, s *Settings) {
+		{name: "minimal", env: with(baseEnv(), "OTHER_APP_VAR", "ignored"), check: func(t *testing.T, s *Settings) {
 			if s.Config.AzureAd.Instance != "https://login.microsoftonline.com/" {
 				t.Errorf("instance %q", s.Config.AzureAd.Instance)
 			}
@@ -93,6 +93,7 @@ func TestFromBindings(t *testing.T) {
 		{name: "bad duration", env: with(baseEnv(), BindClockSkew, "5"), wantErr: []string{BindClockSkew}},
 		{name: "bad l2 timeout", env: with(baseEnv(), BindCacheL2Timeout, "0s"), wantErr: []string{BindCacheL2Timeout}},
 		{name: "bad cache bytes", env: with(baseEnv(), BindCacheBytes, "lots"), wantErr: []string{BindCacheBytes}},
+		{name: "misspelt binding", env: with(baseEnv(), "AZUREAD_TENANT_ID", "x"), wantErr: []string{"AZUREAD_TENANT_ID: unknown binding"}},
 		{name: "bad bool", env: with(baseEnv(), BindAcceptV2, "maybe"), wantErr: []string{BindAcceptV2}},
 		{name: "insecure instance", env: with(baseEnv(), BindInstance, "http://login.example.com/"), wantErr: []string{"AzureAd.Instance"}},
 		{name: "multi-tenant needs allow-list", env: with(baseEnv(), BindTenantID, "organizations"), wantErr: []string{"AllowedTenants"}},
