@@ -2,6 +2,8 @@ package validate
 
 import (
 	"hash/maphash"
+
+	"github.com/entragate/entragate/jwk"
 	"sync"
 	"time"
 )
@@ -22,6 +24,8 @@ type cache struct {
 type cacheEntry struct {
 	raw      string
 	res      *Result
+	key      *jwk.Key // the key that verified it; a hit requires it still published
+	kid, x5t string
 	deadline time.Time // exp + skew: the entry is useless afterwards
 }
 
@@ -29,12 +33,12 @@ func newCache(max int) *cache {
 	return &cache{seed: maphash.MakeSeed(), max: max, entries: make(map[uint64]*cacheEntry, min(max, 1024))}
 }
 
-// get returns the cached Result for raw, if any and not past its deadline.
+// get returns the cached entry for raw, if any and not past its deadline.
 // expired reports an entry that matched but is past its deadline (removed).
-func (c *cache) get(raw string, now time.Time) (res *Result, expired bool) {
+func (c *cache) get(raw string, now time.Time) (e *cacheEntry, expired bool) {
 	h := maphash.String(c.seed, raw)
 	c.mu.Lock()
-	e := c.entries[h]
+	e = c.entries[h]
 	if e == nil || e.raw != raw {
 		c.mu.Unlock()
 		return nil, false
@@ -44,19 +48,18 @@ func (c *cache) get(raw string, now time.Time) (res *Result, expired bool) {
 		c.mu.Unlock()
 		return nil, true
 	}
-	res = e.res
 	c.mu.Unlock()
-	return res, false
+	return e, false
 }
 
-func (c *cache) put(raw string, res *Result, deadline time.Time, now time.Time) {
+func (c *cache) put(raw string, entry *cacheEntry, now time.Time) {
 	h := maphash.String(c.seed, raw)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.entries[h]; !ok && len(c.entries) >= c.max {
 		c.evict(now)
 	}
-	c.entries[h] = &cacheEntry{raw: raw, res: res, deadline: deadline}
+	c.entries[h] = entry
 }
 
 // evict removes expired entries among the first few visited (map iteration

@@ -69,25 +69,36 @@ func (v *Validator) Validate(ctx context.Context, raw string) (*Result, error) {
 	}
 	now := v.now()
 	if v.cache != nil {
-		res, expired := v.cache.get(raw, now)
-		if res != nil {
-			if err := v.checkCachedTimes(res, now); err != nil {
+		e, expired := v.cache.get(raw, now)
+		if e != nil && v.keyStillPublished(ctx, e) {
+			if err := v.checkCachedTimes(e.res, now); err != nil {
 				return nil, err
 			}
-			return res, nil
+			return e.res, nil
 		}
 		if expired {
 			return nil, errExpired()
 		}
 	}
-	res, err := v.validate(ctx, raw, now)
+	res, key, h, err := v.validate(ctx, raw, now)
 	if err != nil {
 		return nil, err
 	}
 	if v.cache != nil {
-		v.cache.put(raw, res, res.ExpiresAt.Add(v.s.skew), now)
+		v.cache.put(raw, &cacheEntry{raw: raw, res: res, key: key, kid: h.Kid, x5t: h.X5t, deadline: res.ExpiresAt.Add(v.s.skew)}, now)
 	}
 	return res, nil
+}
+
+// keyStillPublished reports whether the key that verified a cached token is
+// still the one the key source returns for its kid/x5t. A key removed from
+// the published set (or replaced) turns the hit into a full validation, so a
+// removed key stops being accepted after the refresh that removes it, cached
+// tokens included. A refreshed set that still holds the same key yields a new
+// *jwk.Key, which costs one full validation per token, not a refusal.
+func (v *Validator) keyStillPublished(ctx context.Context, e *cacheEntry) bool {
+	k, err := v.keys.Key(ctx, e.kid, e.x5t)
+	return err == nil && k == e.key
 }
 
 func (v *Validator) checkCachedTimes(res *Result, now time.Time) error {
@@ -100,26 +111,27 @@ func (v *Validator) checkCachedTimes(res *Result, now time.Time) error {
 	return nil
 }
 
-func (v *Validator) validate(ctx context.Context, raw string, now time.Time) (*Result, error) {
+func (v *Validator) validate(ctx context.Context, raw string, now time.Time) (*Result, *jwk.Key, *jwt.Header, error) {
 	t, err := jwt.Parse(raw, jwt.Options{MaxSize: v.s.maxSize})
 	if err != nil {
-		return nil, parseError(err)
+		return nil, nil, nil, parseError(err)
 	}
 	if err := v.checkHeader(&t.Header); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	if err := v.foreignAudience(&t.Claims); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	key, err := v.key(ctx, &t.Header)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	if err := t.VerifyRSA(key.Public); err != nil {
-		return nil, refuse(ReasonSignatureInvalid, "the token's signature does not verify",
+		return nil, nil, nil, refuse(ReasonSignatureInvalid, "the token's signature does not verify",
 			"Send the token exactly as Microsoft Entra ID issued it; tokens for other APIs (such as Microsoft Graph) cannot be verified here.", err)
 	}
-	return v.checkClaims(t, key, now)
+	res, err := v.checkClaims(t, key, now)
+	return res, key, &t.Header, err
 }
 
 func (v *Validator) checkHeader(h *jwt.Header) error {
