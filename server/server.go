@@ -81,9 +81,13 @@ func New(opts Options) (*Server, error) {
 	if opts.Version != "" {
 		ua += "/" + opts.Version
 	}
-	client := opts.HTTPClient
+	client, tokenClient := opts.HTTPClient, opts.HTTPClient
 	if client == nil {
 		client = httpclient.New(httpclient.Options{RootCAs: opts.RootCAs, UserAgent: ua, Timeout: 30 * time.Second})
+		// The token endpoint never redirects: following a 307/308 would
+		// re-send the form (client secret or assertion, and the user's token)
+		// to wherever the redirect points. No redirects for OBO requests.
+		tokenClient = httpclient.New(httpclient.Options{RootCAs: opts.RootCAs, UserAgent: ua, Timeout: 30 * time.Second, MaxRedirects: -1})
 	}
 
 	meta, jwks, file := cfg.KeySource()
@@ -112,7 +116,7 @@ func New(opts Options) (*Server, error) {
 		Observer: s.Metrics, Now: opts.Now,
 	}
 	if g, ok := cfg.Graph(); ok {
-		oc, err := s.newOBO(opts, client, cfg)
+		oc, err := s.newOBO(opts, tokenClient, cfg)
 		if err != nil {
 			return nil, err
 		}
