@@ -138,9 +138,8 @@ func TestWorkerMatchesNativeOnFailures(t *testing.T) {
 
 // TestWorkerKeyRotation: a token signed with a key published after the
 // isolate loaded its set is accepted through keysource's unknown-kid
-// refresh; a token signed with the withdrawn key and not seen before is
-// refused. (A token already verified stays in validate's verified-token
-// cache until it expires, natively too.)
+// refresh; tokens signed with the withdrawn key are refused, whether new or
+// already verified (validate's cache re-checks that the key is published).
 func TestWorkerKeyRotation(t *testing.T) {
 	e := newEnv(t, edge.L2None)
 	w := e.worker(t, "")
@@ -160,7 +159,7 @@ func TestWorkerKeyRotation(t *testing.T) {
 	}{
 		{"new key", fresh, 200},
 		{"withdrawn key", unseen, 401},
-		{"already verified", old, 200},
+		{"already verified, key since withdrawn", old, 401},
 	} {
 		n, wk := call(t, native.URL, "/me", c.token), call(t, w.URL, "/me", c.token)
 		if wk.Status != c.want {
