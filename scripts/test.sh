@@ -24,7 +24,7 @@ go test -race -count=1 -timeout 15m ./... 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 passed=$(grep -cE '^ok ' "$log" || true)
-failed=$(grep -cE '^(FAIL|---.FAIL)' "$log" || true)
+failed=$(grep -cE '^FAIL[[:space:]]+[a-z]' "$log" || true)
 rm -f "$log"
 if [ "$status" != 0 ]; then echo "packages: $passed passed, $failed failed"; exit "$status"; fi
 

@@ -139,6 +139,10 @@ func clientOptions(raw string, op time.Duration) (*redis.Options, error) {
 	o.DialTimeout = max(4*op, 250*time.Millisecond)
 	o.ReadTimeout, o.WriteTimeout = op, op
 	o.PoolTimeout = op
+	// go-redis retries a failed dial 5 times with backoff by default, past
+	// the per-operation deadline: one attempt, and the breaker does the rest.
+	o.DialerRetries = 1
+	o.DialerRetryTimeout = 10 * time.Millisecond
 	o.ContextTimeoutEnabled = true
 	o.DisableIdentity = true
 	return o, nil
