@@ -90,8 +90,15 @@ func (b *Bridge) export(obj js.Value, name string, fn func(args []js.Value) any)
 	obj.Set(name, f)
 }
 
-// jsInit(env) -> "" or an error message (without secret values).
-func (b *Bridge) jsInit(args []js.Value) any {
+// jsInit(env) -> "" or an error message (without secret values). A panic
+// in Setup is an error too, not a dead runtime.
+func (b *Bridge) jsInit(args []js.Value) (ret any) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.log.Error("edge setup panicked", "panic", fmt.Sprint(p))
+			ret = "setup failed"
+		}
+	}()
 	env := map[string]string{}
 	if len(args) > 0 && args[0].Type() == js.TypeObject {
 		keys := js.Global().Get("Object").Call("keys", args[0])

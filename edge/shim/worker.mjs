@@ -64,9 +64,6 @@ const host = {
     slot.response = { status, headers, body };
     return true;
   },
-  log(level, line) {
-    console.log(line);
-  },
 };
 
 function startGo(env) {
