@@ -95,6 +95,7 @@ func newEnvTLS(t *testing.T, l2 string, useTLS bool) *env {
 		edge.BindCacheKV:        "TOKEN_CACHE",
 		edge.BindLogLevel:       "warn",
 		edge.BindDebugStats:     "true",
+		edge.BindRequestTimeout: "30000", // the machine may be loaded
 		edge.BindRequiredScopes: emulator.DemoScope,
 	}
 	return &env{emu: e, srv: srv, bindings: b, certPEM: certPEM, skew: skew}
