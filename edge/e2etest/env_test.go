@@ -96,6 +96,7 @@ func newEnvTLS(t *testing.T, l2 string, useTLS bool) *env {
 		edge.BindLogLevel:       "warn",
 		edge.BindDebugStats:     "true",
 		edge.BindRequestTimeout: "30000", // the machine may be loaded
+		edge.BindCacheL2Timeout: "5s",
 		edge.BindRequiredScopes: emulator.DemoScope,
 	}
 	return &env{emu: e, srv: srv, bindings: b, certPEM: certPEM, skew: skew}
