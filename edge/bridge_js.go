@@ -44,9 +44,15 @@ type Bridge struct {
 }
 
 type pendingOp struct {
-	req int64
-	ch  chan opResult
+	req   int64           // the Worker request whose pump runs it
+	ch    chan opResult   // buffered (1): exactly one result is ever sent
+	ctx   context.Context // the waiter's context
+	op    js.Value        // the operation, kept to queue it again elsewhere
+	moves int             // times it was moved to another request
 }
+
+// maxMoves bounds how often one operation follows its owners out.
+const maxMoves = 3
 
 type opResult struct {
 	ok        bool
@@ -215,9 +221,11 @@ func (b *Bridge) jsCancel(args []js.Value) any {
 }
 
 // jsRelease(id): the Worker request is over (answered or abandoned). Its
-// context is cancelled and every operation still queued on it fails at
-// once, so that no goroutine waits on a pump that no longer runs (e.g. a
-// key refresh detached from its caller's cancellation).
+// context is cancelled. Its operations still awaited by a context that is
+// not cancelled (work detached from the request, such as a single-flight
+// key refresh or OBO exchange that other requests wait on) are moved to
+// another live request, whose pump runs them again; the rest fail at once,
+// so no goroutine waits on a pump that no longer runs.
 func (b *Bridge) jsRelease(args []js.Value) any {
 	if len(args) < 1 {
 		return nil
@@ -226,21 +234,59 @@ func (b *Bridge) jsRelease(args []js.Value) any {
 	b.mu.Lock()
 	cancel := b.cancels[id]
 	delete(b.cancels, id)
-	var orphans []chan opResult
+	var orphans []int64
 	for opID, op := range b.ops {
 		if op.req == id {
-			orphans = append(orphans, op.ch)
-			delete(b.ops, opID)
+			orphans = append(orphans, opID)
 		}
 	}
 	b.mu.Unlock()
 	if cancel != nil {
 		cancel()
 	}
-	for _, ch := range orphans {
-		ch <- opResult{err: "the worker request that owned this operation has ended"}
+	for _, opID := range orphans {
+		b.rehome(opID, id)
 	}
 	return nil
+}
+
+// rehome queues operation opID on a live request other than from, or
+// fails it.
+func (b *Bridge) rehome(opID, from int64) {
+	b.mu.Lock()
+	op, ok := b.ops[opID]
+	if !ok {
+		b.mu.Unlock()
+		return
+	}
+	var targets []int64
+	if op.ctx.Err() == nil && op.moves < maxMoves {
+		for rid := range b.cancels {
+			if rid != from {
+				targets = append(targets, rid)
+			}
+		}
+	}
+	b.mu.Unlock()
+	for _, rid := range targets {
+		if b.host.Call("enqueue", rid, opID, op.op).Truthy() {
+			b.mu.Lock()
+			if cur, ok := b.ops[opID]; ok {
+				cur.req, cur.moves = rid, cur.moves+1
+				b.ops[opID] = cur
+			}
+			b.mu.Unlock()
+			b.log.Debug("edge operation moved to another request", "from", from, "to", rid)
+			return
+		}
+	}
+	b.mu.Lock()
+	_, still := b.ops[opID] // not completed or given up meanwhile
+	delete(b.ops, opID)
+	b.mu.Unlock()
+	if still {
+		op.ch <- opResult{err: "the worker request that owned this operation has ended"}
+	}
 }
 
 // jsComplete(opId, result) delivers an operation's result.
@@ -312,14 +358,14 @@ func (b *Bridge) do(ctx context.Context, op map[string]any) (opResult, error) {
 		return opResult{}, err
 	}
 	ch := make(chan opResult, 1)
+	jsOp := js.ValueOf(op)
 	b.mu.Lock()
 	b.nextOp++
 	opID := b.nextOp
-	b.ops[opID] = pendingOp{req: id, ch: ch}
+	b.ops[opID] = pendingOp{req: id, ch: ch, ctx: ctx, op: jsOp}
 	b.mu.Unlock()
-	if !b.host.Call("enqueue", id, opID, js.ValueOf(op)).Truthy() {
-		b.forget(opID)
-		return opResult{}, fmt.Errorf("%w: request %d already finished", ErrNoRequest, id)
+	if !b.host.Call("enqueue", id, opID, jsOp).Truthy() {
+		b.rehome(opID, id) // the owner has ended already: detached work runs elsewhere, or fails
 	}
 	select {
 	case r := <-ch:

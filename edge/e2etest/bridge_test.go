@@ -112,6 +112,29 @@ func TestBridge(t *testing.T) {
 		}
 	})
 
+	t.Run("detached work outlives the request that started it", func(t *testing.T) {
+		slow := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			time.Sleep(300 * time.Millisecond)
+			fmt.Fprint(rw, strings.Repeat("y", 42))
+		}))
+		defer slow.Close()
+		var wg sync.WaitGroup
+		for i := 0; i < 5; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if code, body := get(t, w.URL+"/follow"); code != 200 || body != "42" {
+					t.Errorf("/follow = %d %q", code, body)
+				}
+			}()
+		}
+		time.Sleep(200 * time.Millisecond) // the followers are waiting
+		if code, body := get(t, w.URL+"/lead?url="+slow.URL); code != 200 {
+			t.Fatalf("/lead = %d %q", code, body)
+		}
+		wg.Wait()
+	})
+
 	t.Run("go timers under concurrency", func(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := 0; i < 50; i++ {

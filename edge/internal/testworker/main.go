@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/entragate/entragate/edge"
@@ -75,6 +76,50 @@ func setup(env map[string]string, b *edge.Bridge) (http.Handler, error) {
 			panic("crash outside the handler")
 		}()
 		<-done
+	})
+	// /lead?url= starts one fetch detached from its request (as keysource
+	// and obo leaders do) and answers at once; /follow waits for its
+	// result. The fetch must survive the end of the request that started it.
+	type flight struct {
+		started, done chan struct{}
+		n             int
+		err           error
+	}
+	fl := &flight{started: make(chan struct{}), done: make(chan struct{})}
+	var leadOnce sync.Once
+	mux.HandleFunc("GET /lead", func(w http.ResponseWriter, r *http.Request) {
+		leadOnce.Do(func() {
+			ctx := context.WithoutCancel(r.Context())
+			go func() {
+				defer close(fl.done)
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL.Query().Get("url"), nil)
+				if err == nil {
+					var res *http.Response
+					if res, err = doer.Do(req); err == nil {
+						p, _ := io.ReadAll(res.Body)
+						fl.n = len(p)
+					}
+				}
+				fl.err = err
+			}()
+			close(fl.started)
+		})
+		fmt.Fprint(w, "started")
+	})
+	mux.HandleFunc("GET /follow", func(w http.ResponseWriter, r *http.Request) {
+		for _, ch := range []chan struct{}{fl.started, fl.done} {
+			select {
+			case <-ch:
+			case <-r.Context().Done():
+				http.Error(w, "cancelled", http.StatusGatewayTimeout)
+				return
+			}
+		}
+		if fl.err != nil {
+			http.Error(w, fl.err.Error(), http.StatusBadGateway)
+			return
+		}
+		fmt.Fprint(w, fl.n)
 	})
 	mux.HandleFunc("GET /env", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, env["GREETING"])
