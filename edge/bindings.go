@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"sort"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/entragate/entragate/config"
+	"github.com/entragate/entragate/tokencache"
 )
 
 // Worker binding names. Text vars and secrets map onto config.Config with
@@ -249,7 +249,7 @@ func FromBindings(env map[string]string) (*Settings, error) {
 	case "", L2None:
 		s.L2 = L2None
 	case L2Cache, L2KV:
-		keys, current, err := ParseSealerKeys(env[BindCacheKeys])
+		keys, current, err := tokencache.ParseKeys(env[BindCacheKeys])
 		if err != nil {
 			bad(BindCacheKeys, "%v (required with %s=%s: tokens are stored only encrypted)", err, BindCacheKind, s.L2)
 		}
@@ -281,42 +281,6 @@ func FromBindings(env map[string]string) (*Settings, error) {
 		return nil, fmt.Errorf("%w: %s", ErrBindings, strings.Join(problems, "; "))
 	}
 	return s, nil
-}
-
-// ParseSealerKeys parses "id1:base64key1,id2:base64key2" (standard or URL
-// base64, 32-byte keys); the first id is the current one. Errors never
-// contain key material.
-func ParseSealerKeys(v string) (map[string][]byte, string, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return nil, "", errors.New("no keys")
-	}
-	keys := map[string][]byte{}
-	current := ""
-	for i, part := range strings.Split(v, ",") {
-		id, b64, ok := strings.Cut(strings.TrimSpace(part), ":")
-		if !ok || id == "" {
-			return nil, "", fmt.Errorf("entry %d is not id:base64key", i)
-		}
-		var key []byte
-		var err error
-		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-			if key, err = enc.DecodeString(b64); err == nil {
-				break
-			}
-		}
-		if err != nil || len(key) != 32 {
-			return nil, "", fmt.Errorf("key %q is not 32 bytes of base64", id)
-		}
-		if _, dup := keys[id]; dup {
-			return nil, "", fmt.Errorf("key id %q appears twice", id)
-		}
-		keys[id] = key
-		if current == "" {
-			current = id
-		}
-	}
-	return keys, current, nil
 }
 
 // list splits a binding on commas and whitespace.

@@ -126,30 +126,3 @@ func TestFromBindingsNeverEchoesSecrets(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
-
-func TestParseSealerKeys(t *testing.T) {
-	k := make([]byte, 32)
-	k[0] = 7
-	std, url := base64.StdEncoding.EncodeToString(k), base64.RawURLEncoding.EncodeToString(k)
-	tests := []struct {
-		in      string
-		current string
-		n       int
-		ok      bool
-	}{
-		{"a:" + std, "a", 1, true},
-		{"a:" + url + ", b:" + std, "a", 2, true},
-		{"", "", 0, false},
-		{"a", "", 0, false},
-		{":" + std, "", 0, false},
-		{"a:" + base64.StdEncoding.EncodeToString(k[:16]), "", 0, false},
-		{"a:" + std + ",a:" + std, "", 0, false},
-		{"a:!!!", "", 0, false},
-	}
-	for _, tt := range tests {
-		keys, cur, err := ParseSealerKeys(tt.in)
-		if (err == nil) != tt.ok || cur != tt.current || len(keys) != tt.n {
-			t.Errorf("ParseSealerKeys(%q) = %d keys, %q, %v", tt.in, len(keys), cur, err)
-		}
-	}
-}

@@ -1,10 +1,8 @@
 package server
 
 import (
-	"encoding/base64"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/entragate/entragate/config"
@@ -28,7 +26,7 @@ func newRedisL2(r *config.Redis, lookup func(string) (string, bool), now func() 
 	if !ok || raw == "" {
 		return nil, fmt.Errorf("TokenCache.Redis: environment variable %s is not set", r.EncryptionKeysEnv)
 	}
-	keys, current, err := ParseSealingKeys(raw)
+	keys, current, err := tokencache.ParseKeys(raw)
 	if err != nil {
 		return nil, fmt.Errorf("TokenCache.Redis: %s: %w", r.EncryptionKeysEnv, err)
 	}
@@ -41,36 +39,4 @@ func newRedisL2(r *config.Redis, lookup func(string) (string, bool), now func() 
 		return nil, fmt.Errorf("TokenCache.Redis: %w", err) // rediscache never echoes the URL's password
 	}
 	return c, nil
-}
-
-// ParseSealingKeys parses "id1:base64key1,id2:base64key2" (standard or
-// URL-safe base64, padded or not); the first id is the current key.
-// Errors never contain key material.
-func ParseSealingKeys(raw string) (map[string][]byte, string, error) {
-	keys := map[string][]byte{}
-	current := ""
-	for i, part := range strings.Split(raw, ",") {
-		id, b64, ok := strings.Cut(strings.TrimSpace(part), ":")
-		if !ok || id == "" || b64 == "" {
-			return nil, "", fmt.Errorf("entry %d is not id:base64key", i)
-		}
-		var key []byte
-		var err error
-		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-			if key, err = enc.DecodeString(b64); err == nil {
-				break
-			}
-		}
-		if err != nil {
-			return nil, "", fmt.Errorf("entry %d (%s): key is not base64", i, id)
-		}
-		if _, dup := keys[id]; dup {
-			return nil, "", fmt.Errorf("entry %d: duplicate key id %s", i, id)
-		}
-		keys[id] = key
-		if current == "" {
-			current = id
-		}
-	}
-	return keys, current, nil
 }

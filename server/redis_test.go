@@ -10,36 +10,6 @@ import (
 	"github.com/entragate/entragate/emulator"
 )
 
-func TestParseSealingKeys(t *testing.T) {
-	k32 := make([]byte, 32)
-	std := base64.StdEncoding.EncodeToString(k32)
-	raw := base64.RawURLEncoding.EncodeToString(k32)
-	tests := []struct {
-		in      string
-		current string
-		n       int
-		err     string
-	}{
-		{"k1:" + std, "k1", 1, ""},
-		{"k2:" + raw + ", k1:" + std, "k2", 2, ""},
-		{"k1", "", 0, "not id:base64key"},
-		{"k1:!!!", "", 0, "not base64"},
-		{"k1:" + std + ",k1:" + std, "", 0, "duplicate"},
-	}
-	for _, tc := range tests {
-		keys, cur, err := ParseSealingKeys(tc.in)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) || strings.Contains(err.Error(), std) {
-				t.Errorf("%q: %v", tc.in, err)
-			}
-			continue
-		}
-		if err != nil || cur != tc.current || len(keys) != tc.n {
-			t.Errorf("%q: %v %q %d", tc.in, err, cur, len(keys))
-		}
-	}
-}
-
 // TestRedisDown: a configured but unreachable Redis never breaks /graph/me.
 func TestRedisDown(t *testing.T) {
 	emu, srv := startEmulator(t)
@@ -77,22 +47,4 @@ func TestRedisConfigErrors(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-}
-
-func FuzzParseSealingKeys(f *testing.F) {
-	f.Add("k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
-	f.Add("a:b,c:d")
-	f.Add(",:,")
-	f.Fuzz(func(t *testing.T, raw string) {
-		keys, cur, err := ParseSealingKeys(raw)
-		if err != nil {
-			if keys != nil || cur != "" {
-				t.Fatal("partial result with error")
-			}
-			return
-		}
-		if _, ok := keys[cur]; !ok || len(keys) == 0 {
-			t.Fatalf("current %q not in keys", cur)
-		}
-	})
 }
