@@ -82,6 +82,12 @@ func (e *Emulator) writeGraphFault(w http.ResponseWriter, r *http.Request, f Gra
 		code, msg = "TooManyRequests", "Too many requests."
 	case f.Status == http.StatusGatewayTimeout:
 		code, msg = "gatewayTimeout", "Gateway timeout."
+	case f.Status == http.StatusUnauthorized:
+		code, msg = "InvalidAuthenticationToken", "Access token validation failure."
+	case f.Status == http.StatusForbidden:
+		code, msg = "Authorization_RequestDenied", "Insufficient privileges to complete the operation."
+	case f.Status == http.StatusNotFound:
+		code, msg = "Request_ResourceNotFound", "Resource does not exist."
 	case f.Status < 500:
 		code, msg = "BadRequest", "Injected failure."
 	case f.Status != http.StatusServiceUnavailable:

@@ -33,7 +33,16 @@ for f in $(grep -rl --include='*_test.go' '^func Fuzz' . | grep -v node_modules 
   dir=$(dirname "$f")
   for t in $(grep -oE '^func (Fuzz[A-Za-z0-9_]+)' "$f" | awk '{print $2}'); do
     echo "-- $dir $t"
-    go test -run='^$' -fuzz="^${t}\$" -fuzztime="$FUZZTIME" -parallel=2 "$dir" >/tmp/fuzz.$$.log 2>&1 || { cat /tmp/fuzz.$$.log; exit 1; }
+    if ! go test -run='^$' -fuzz="^${t}\$" -fuzztime="$FUZZTIME" -parallel=2 "$dir" >/tmp/fuzz.$$.log 2>&1; then
+      # Go 1.26's fuzz coordinator can report "context deadline exceeded" when
+      # -fuzztime ends while a worker is mid-call (golang/go#75804, fixed in
+      # Go 1.27). That is no finding: a real one writes a failing input.
+      if grep -q 'context deadline exceeded' /tmp/fuzz.$$.log && ! grep -q 'Failing input written' /tmp/fuzz.$$.log; then
+        echo "   (ignored: fuzz coordinator deadline race, golang/go#75804; no failing input)"
+      else
+        cat /tmp/fuzz.$$.log; exit 1
+      fi
+    fi
   done
 done
 rm -f /tmp/fuzz.$$.log
