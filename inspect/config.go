@@ -26,11 +26,14 @@ func buildConfig(ctx context.Context, f *flags, opts Options, d tokenInfo) (vali
 		if opts.LoadConfig == nil {
 			return cfg, nil, errors.New("--config is not supported here")
 		}
-		c, err := opts.LoadConfig(f.config)
+		c, keys, err := opts.LoadConfig(f.config)
 		if err != nil {
 			return cfg, nil, fmt.Errorf("loading %s: %w", f.config, err)
 		}
 		cfg = c
+		if f.jwks == "" && f.metadata == "" { // the configuration's own key source
+			f.jwks, f.metadata = keys.JWKS, keys.Metadata
+		}
 	}
 	if f.instance != "" {
 		cfg.Instance = f.instance

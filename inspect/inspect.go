@@ -20,10 +20,20 @@ import (
 	"github.com/entragate/entragate/validate"
 )
 
+// ConfigKeys is where a gateway configuration takes its signing keys from,
+// as the gateway itself would: a key-set file or URL (JWKS), or a metadata
+// document URL (Metadata). At most one is set.
+type ConfigKeys struct {
+	JWKS     string // file path or URL
+	Metadata string // URL
+}
+
 // Options carries the hooks the command fills in.
 type Options struct {
 	// LoadConfig reads a gateway configuration file (--config). Nil: --config is refused.
-	LoadConfig func(path string) (validate.Config, error)
+	// Its ConfigKeys say where that configuration takes its signing keys from;
+	// --jwks and --metadata override them.
+	LoadConfig func(path string) (validate.Config, ConfigKeys, error)
 	// Fetch GETs a --jwks or --metadata URL (bounded, hardened client). Nil: URLs are refused.
 	Fetch func(ctx context.Context, url string) ([]byte, error)
 	// Now is the clock when --at is not given (default time.Now).

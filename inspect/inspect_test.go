@@ -132,11 +132,16 @@ func TestUsageAndSources(t *testing.T) {
 		}
 		return nil, errors.New("404")
 	}
-	loadCfg := func(path string) (validate.Config, error) {
-		if path != "gw.yaml" {
-			return validate.Config{}, errors.New("no such file")
+	loadCfg := func(path string) (validate.Config, ConfigKeys, error) {
+		switch path {
+		case "gw.yaml":
+			return validate.Config{TenantID: vt.TenantID, ClientID: vt.ClientID}, ConfigKeys{}, nil
+		case "gw-jwks.yaml": // a configuration with its own JwksUrl
+			return validate.Config{TenantID: vt.TenantID, ClientID: vt.ClientID}, ConfigKeys{JWKS: "https://keys.example/keys"}, nil
+		case "gw-metadata.yaml": // a configuration with its own MetadataUrl
+			return validate.Config{TenantID: vt.TenantID, ClientID: vt.ClientID}, ConfigKeys{Metadata: "https://md.example/openid"}, nil
 		}
-		return validate.Config{TenantID: vt.TenantID, ClientID: vt.ClientID}, nil
+		return validate.Config{}, ConfigKeys{}, errors.New("no such file")
 	}
 	cases := []struct {
 		name string
@@ -148,6 +153,8 @@ func TestUsageAndSources(t *testing.T) {
 		{"jwks URL", []string{"--jwks", "https://keys.example/keys", "--tenant", vt.TenantID, "--client-id", vt.ClientID, "--at", at}, Options{Fetch: fetch}, ExitAccepted},
 		{"metadata URL", []string{"--metadata", "https://md.example/openid", "--tenant", vt.TenantID, "--client-id", vt.ClientID, "--at", at}, Options{Fetch: fetch}, ExitAccepted},
 		{"config", []string{"--config", "gw.yaml", "--jwks", "https://keys.example/keys", "--at", at}, Options{Fetch: fetch, LoadConfig: loadCfg}, ExitAccepted},
+		{"config with its own key-set URL", []string{"--config", "gw-jwks.yaml", "--at", at}, Options{Fetch: fetch, LoadConfig: loadCfg}, ExitAccepted},
+		{"config with its own metadata URL", []string{"--config", "gw-metadata.yaml", "--at", at}, Options{Fetch: fetch, LoadConfig: loadCfg}, ExitAccepted},
 		{"config missing", []string{"--config", "x.yaml", "--jwks", "https://keys.example/keys"}, Options{Fetch: fetch, LoadConfig: loadCfg}, ExitUsage},
 		{"config unsupported", []string{"--config", "gw.yaml"}, Options{}, ExitUsage},
 		{"tenant and audience from token", []string{"--jwks", "https://keys.example/keys", "--at", at}, Options{Fetch: fetch}, ExitAccepted},

@@ -27,12 +27,18 @@ func inspectCmd(args []string, env *cmdEnv) int {
 		}
 	}
 	return inspect.Main(args, env.stdin, env.stdout, env.stderr, inspect.Options{
-		LoadConfig: func(path string) (validate.Config, error) {
+		LoadConfig: func(path string) (validate.Config, inspect.ConfigKeys, error) {
 			c, err := config.LoadFile(path)
 			if err != nil {
-				return validate.Config{}, err
+				return validate.Config{}, inspect.ConfigKeys{}, err
 			}
-			return c.ValidatorConfig(nil, nil), nil
+			// The keys come from where `serve` would take them.
+			meta, jwks, file := c.KeySource()
+			keys := inspect.ConfigKeys{JWKS: jwks, Metadata: meta}
+			if file != "" {
+				keys = inspect.ConfigKeys{JWKS: file}
+			}
+			return c.ValidatorConfig(nil, nil), keys, nil
 		},
 		Fetch: boundedFetch(httpclient.New(httpclient.Options{Timeout: 15 * time.Second, UserAgent: "entragate-inspect/" + Version})),
 	})
