@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +94,11 @@ func TestErrors(t *testing.T) {
 		{"logging", minimal + "Logging: {Level: loud, Format: xml}\n", []string{"Logging.Level", "Logging.Format"}, ErrInvalid},
 		{"both versions off", minimal + "  AcceptV1: false\n  AcceptV2: false\n", []string{"both false"}, ErrInvalid},
 		{"allowed single", minimal + "  AllowedTenants: [72f988bf-86f1-41af-91ab-2d7cd011db47]\n", []string{"only applies"}, ErrInvalid},
+		{"personal tenant", "AzureAd: {TenantId: 9188040D-6c67-4c5b-b112-36a304b66dad, ClientId: 11111111-2222-3333-4444-555555555555}\n",
+			[]string{"AzureAd.TenantId: 9188040D-6c67-4c5b-b112-36a304b66dad is the tenant of personal Microsoft accounts", "consumers"}, ErrInvalid},
+		{"organizations personal", "AzureAd: {TenantId: organizations, ClientId: 11111111-2222-3333-4444-555555555555, AllowedTenants: [72f988bf-86f1-41af-91ab-2d7cd011db47, 9188040d-6c67-4c5b-b112-36a304b66dad]}\n",
+			[]string{"AzureAd.AllowedTenants[1]: 9188040d-6c67-4c5b-b112-36a304b66dad is the personal-account tenant", "never accepts"}, ErrInvalid},
+		{"metrics path", minimal + "Server: {MetricsPath: metrics}\n", []string{`Server.MetricsPath: "metrics" must be an absolute path`}, ErrInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -120,9 +126,71 @@ func TestMultiTenantOK(t *testing.T) {
 		"AzureAd: {TenantId: organizations, ClientId: 11111111-2222-3333-4444-555555555555, AllowedTenants: [72f988bf-86f1-41af-91ab-2d7cd011db47]}",
 		"AzureAd: {TenantId: common, ClientId: 11111111-2222-3333-4444-555555555555, AllowAnyTenant: true}",
 		"AzureAd: {TenantId: contoso.onmicrosoft.com, ClientId: 11111111-2222-3333-4444-555555555555}",
+		// common accepts personal accounts: their tenant may be listed.
+		"AzureAd: {TenantId: common, ClientId: 11111111-2222-3333-4444-555555555555, AllowedTenants: [9188040d-6c67-4c5b-b112-36a304b66dad]}",
+		"AzureAd: {TenantId: consumers, ClientId: 11111111-2222-3333-4444-555555555555}",
 	} {
 		if _, err := Parse([]byte(y)); err != nil {
 			t.Errorf("%s: %v", y, err)
+		}
+	}
+}
+
+// TestMetricsPath: the metrics path is a literal, clean path that cannot
+// shadow a gateway route (a protected one would then answer metrics
+// without a token) nor make http.ServeMux panic.
+func TestMetricsPath(t *testing.T) {
+	for _, p := range []string{"/metrics", "/-/metrics", "/internal/metrics", "/_m.v1~x", "/mex", "/me-metrics", "/graphx", "/healthz2"} {
+		if err := CheckMetricsPath(p); err != nil {
+			t.Errorf("%s refused: %v", p, err)
+		}
+		if _, err := Parse([]byte(minimal + "Server: {MetricsPath: \"" + p + "\"}\n")); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	for p, want := range map[string]string{
+		"":               "must be an absolute path",
+		"metrics":        "must be an absolute path",
+		"GET /metrics":   "must be an absolute path",
+		"example.com/m":  "must be an absolute path",
+		"/":              "would capture every route",
+		"//":             "would capture every route",
+		"/m etrics":      "may hold only",
+		"/metrics/{x}":   "may hold only",
+		"/metrics/{$}":   "may hold only",
+		"/metrics?x=1":   "may hold only",
+		"/metrics#x":     "may hold only",
+		"/m%65trics":     "may hold only",
+		"/metrics\t":     "may hold only",
+		"/metrics/":      `not a clean path`,
+		"//metrics":      `not a clean path`,
+		"/a/../metrics":  `not a clean path`,
+		"/./metrics":     `not a clean path`,
+		"/me":            "overlaps",
+		"/me/":           "overlaps",
+		"/me/metrics":    "overlaps",
+		"/graph":         "overlaps",
+		"/graph/":        "overlaps",
+		"/graph/me":      "overlaps",
+		"/graph/metrics": "overlaps",
+		"//graph//x":     "overlaps",
+		"/healthz":       "overlaps",
+		"/readyz":        "overlaps",
+		"/readyz/x":      "overlaps",
+	} {
+		err := CheckMetricsPath(p)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", p, err, want)
+			continue
+		}
+		if p == "" {
+			continue // unset: the default /metrics
+		}
+		y := minimal + "Server: {MetricsPath: " + strconv.Quote(p) + "}\n"
+		_, perr := Parse([]byte(y))
+		if !errors.Is(perr, ErrInvalid) || !strings.Contains(perr.Error(), "Server.MetricsPath: ") ||
+			!strings.Contains(perr.Error(), want) || strings.Contains(perr.Error(), "\n") {
+			t.Errorf("%q: Parse: %v", p, perr)
 		}
 	}
 }

@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"time"
+
+	"github.com/entragate/entragate/authority"
 )
 
 // Defaults (documented in docs/configuration.md).
@@ -40,6 +42,10 @@ const (
 	DefaultLogLevel           = "info"
 	DefaultLogFormat          = "json"
 )
+
+// PersonalTenantID is the tenant of personal Microsoft accounts (MSA); it
+// is authority.PersonalTenantID.
+const PersonalTenantID = authority.PersonalTenantID
 
 // GraphAPIName is the DownstreamApis entry behind GET /graph/me.
 const GraphAPIName = "MicrosoftGraph"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -68,6 +69,9 @@ func (c *Config) validateAzureAd(ck *checker) {
 	if isMultiTenant(a.TenantId) && len(a.AllowedTenants) == 0 && !a.AllowAnyTenant && len(a.Issuers) == 0 {
 		ck.addf("AzureAd.AllowedTenants", "TenantId %q accepts tokens from other tenants: list them in AllowedTenants, or set AllowAnyTenant: true", a.TenantId)
 	}
+	if strings.EqualFold(a.TenantId, PersonalTenantID) {
+		ck.addf("AzureAd.TenantId", "%s is the tenant of personal Microsoft accounts: set TenantId to consumers (personal accounts only) or common", a.TenantId)
+	}
 	if !isMultiTenant(a.TenantId) && (len(a.AllowedTenants) > 0 || a.AllowAnyTenant) {
 		ck.addf("AzureAd.AllowedTenants", "only applies when TenantId is organizations or common")
 	}
@@ -77,6 +81,9 @@ func (c *Config) validateAzureAd(ck *checker) {
 	for i, t := range a.AllowedTenants {
 		if !IsGUID(t) {
 			ck.addf(fmt.Sprintf("AzureAd.AllowedTenants[%d]", i), "%q is not a tenant GUID", t)
+		} else if a.TenantId == "organizations" && strings.EqualFold(t, PersonalTenantID) {
+			ck.addf(fmt.Sprintf("AzureAd.AllowedTenants[%d]", i),
+				"%s is the personal-account tenant, which TenantId organizations never accepts (work and school accounts only): use TenantId common or remove it", t)
 		}
 	}
 	if a.ClientId == "" {
@@ -198,9 +205,44 @@ func (c *Config) validateServer(ck *checker) {
 	if s.MaxConcurrent < 1 {
 		ck.addf("Server.MaxConcurrent", "must be at least 1")
 	}
-	if !strings.HasPrefix(s.MetricsPath, "/") {
-		ck.addf("Server.MetricsPath", "%q must start with /", s.MetricsPath)
+	if err := CheckMetricsPath(s.MetricsPath); err != nil {
+		ck.addf("Server.MetricsPath", "%v", err)
 	}
+}
+
+// gatewayPaths are the routes the gateway serves itself; /graph/ is its
+// namespace as a whole (further downstream routes will live there).
+var gatewayPaths = []string{"/me", "/graph", "/healthz", "/readyz"}
+
+// CheckMetricsPath reports why p cannot be the metrics path: it must be a
+// clean absolute path of unreserved URL characters (letters, digits,
+// "-", ".", "_", "~" and "/"), not "/", and must not equal or overlap the
+// gateway's own routes (/me, /graph/me and everything under /graph/,
+// /healthz, /readyz). Such a path is also a valid literal http.ServeMux
+// pattern (no method, host or wildcard).
+func CheckMetricsPath(p string) error {
+	if !strings.HasPrefix(p, "/") {
+		return fmt.Errorf("%q must be an absolute path starting with / (no method or host), such as /metrics", p)
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~/", c) >= 0) {
+			return fmt.Errorf("%q may hold only letters, digits and - . _ ~ / (no spaces, wildcards {…}, queries or escapes)", p)
+		}
+	}
+	clean := path.Clean(p)
+	for _, g := range gatewayPaths {
+		if clean == g || strings.HasPrefix(clean, g+"/") {
+			return fmt.Errorf("%q overlaps the gateway's own routes (/me, /graph/..., /healthz, /readyz)", p)
+		}
+	}
+	if clean == "/" {
+		return fmt.Errorf("%q would capture every route; use a path such as /metrics", p)
+	}
+	if clean != p {
+		return fmt.Errorf("%q is not a clean path (no trailing /, // or . and .. segments); use %q", p, clean)
+	}
+	return nil
 }
 
 func (c *Config) validateKeys(ck *checker) {
