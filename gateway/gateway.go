@@ -80,7 +80,10 @@ type Config struct {
 	Require httpauth.Authorizer
 	Scope   string
 
-	OBO               obo.Acquirer
+	OBO obo.Acquirer
+	// Graph sends the Graph request, which carries the user's Graph token:
+	// it must not follow redirects (a 3xx is answered 502), or the token
+	// would go wherever the redirect points. server wires such a client.
 	Graph             Doer
 	GraphBaseURL      string // default DefaultGraphBaseURL
 	GraphRelativePath string // default "me"

@@ -231,6 +231,96 @@ func TestGraphErrors(t *testing.T) {
 	})
 }
 
+// TestGraphThrottling: Graph's 429/503 become 503 + Retry-After (Graph's
+// hint, capped like the token endpoint's, or the configured default) with a
+// problem body; other 5xx stay 502.
+func TestGraphThrottling(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		name       string
+		status     int
+		retryAfter string
+		want       int
+		wantRA     string
+	}{
+		{"429 seconds", 429, "17", 503, "17"},
+		{"503 seconds", 503, "3", 503, "3"},
+		{"429 date", 429, now.Add(42 * time.Second).Format(http.TimeFormat), 503, "42"},
+		{"429 capped", 429, "86400", 503, "300"},
+		{"429 date capped", 429, now.Add(time.Hour).Format(http.TimeFormat), 503, "300"},
+		{"429 none", 429, "", 503, "9"},
+		{"503 none", 503, "", 503, "9"},
+		{"503 garbage", 503, "soon", 503, "9"},
+		{"503 past date", 503, now.Add(-time.Minute).Format(http.TimeFormat), 503, "9"},
+		{"500 with hint", 500, "10", 502, ""},
+		{"504 with hint", 504, "10", 502, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tc.retryAfter != "" {
+					w.Header().Set("Retry-After", tc.retryAfter)
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(tc.status)
+				io.WriteString(w, `{"error":{"code":"TooManyRequests","message":"x"}}`)
+			}))
+			defer g.Close()
+			h, obs := newHandler(t, &fakeOBO{tok: &obo.Token{AccessToken: "graph-token"}}, g, func(c *Config) {
+				c.RetryAfter = 9 * time.Second
+				c.Now = func() time.Time { return now }
+			})
+			rec := do(h, "GET", "/graph/me", userToken)
+			if rec.Code != tc.want || rec.Header().Get("Retry-After") != tc.wantRA {
+				t.Fatalf("%d Retry-After %q: %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+			}
+			var p struct {
+				Error  string
+				Status int
+				Detail string
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || rec.Header().Get("Content-Type") != "application/problem+json" ||
+				p.Status != tc.want || rec.Header().Get("Cache-Control") != "no-store" {
+				t.Fatalf("problem %v %s", err, rec.Body)
+			}
+			wantCode := "temporarily_unavailable"
+			if tc.want == 502 {
+				wantCode = "downstream_error"
+			}
+			if p.Error != wantCode || !strings.Contains(p.Detail, fmt.Sprintf("%d %s (TooManyRequests)", tc.status, http.StatusText(tc.status))) {
+				t.Fatalf("problem %+v", p)
+			}
+			if got := obs.reqs[len(obs.reqs)-1]; got != fmt.Sprintf("/graph/me %d", tc.want) {
+				t.Fatal(got)
+			}
+		})
+	}
+}
+
+// TestGraphRedirect: a Graph 3xx (with a Doer that does not follow
+// redirects, as the server wires it) is a 502 naming the redirect.
+func TestGraphRedirect(t *testing.T) {
+	for _, status := range []int{301, 302, 303, 307, 308} {
+		g := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://127.0.0.1:1/elsewhere", status)
+		}))
+		client := g.Client()
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		h, _ := newHandler(t, &fakeOBO{tok: &obo.Token{AccessToken: "graph-token"}}, g, func(c *Config) { c.Graph = client })
+		rec := do(h, "GET", "/graph/me", userToken)
+		g.Close()
+		if rec.Code != 502 || rec.Header().Get("Content-Type") != "application/problem+json" ||
+			!strings.Contains(rec.Body.String(), `"error":"downstream_error"`) ||
+			!strings.Contains(rec.Body.String(), fmt.Sprintf("answered %d %s (a redirect)", status, http.StatusText(status))) ||
+			!strings.Contains(rec.Body.String(), "does not follow redirects") {
+			t.Fatalf("%d: %d %s", status, rec.Code, rec.Body)
+		}
+		if strings.Contains(rec.Body.String(), "127.0.0.1:1") {
+			t.Fatal("redirect target echoed")
+		}
+	}
+}
+
 // TestMisconfiguredLogs: a gateway misconfiguration is logged for the
 // operator at error level, without the user's token.
 func TestMisconfiguredLogs(t *testing.T) {

@@ -9,7 +9,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/entragate/entragate/httpauth"
 	"github.com/entragate/entragate/obo"
@@ -59,7 +61,13 @@ func (h *handler) graphMe(w http.ResponseWriter, r *http.Request) {
 
 // Graph failures.
 var (
-	ErrGraphStatus    = errors.New("gateway: Microsoft Graph answered with an error status")
+	ErrGraphStatus = errors.New("gateway: Microsoft Graph answered with an error status")
+	// ErrGraphThrottled: Graph answered 429 or 503 (it wraps ErrGraphStatus
+	// too); the gateway answers 503 + Retry-After.
+	ErrGraphThrottled = errors.New("gateway: Microsoft Graph is throttling")
+	// ErrGraphRedirect: Graph answered 3xx. Redirects are never followed
+	// (the request carries the user's Graph token): 502.
+	ErrGraphRedirect  = errors.New("gateway: Microsoft Graph answered with a redirect")
 	ErrGraphTooLarge  = errors.New("gateway: Microsoft Graph answer too large")
 	ErrGraphMalformed = errors.New("gateway: Microsoft Graph answer is not JSON")
 	ErrGraphTransport = errors.New("gateway: Microsoft Graph unreachable")
@@ -89,8 +97,14 @@ func (h *handler) callGraph(ctx context.Context, token string) (json.RawMessage,
 	if int64(len(data)) > h.cfg.MaxGraphBytes {
 		return nil, resp.StatusCode, fmt.Errorf("%w: more than %d bytes", ErrGraphTooLarge, h.cfg.MaxGraphBytes)
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, resp.StatusCode, fmt.Errorf("%w: %d%s", ErrGraphStatus, resp.StatusCode, graphErrorCode(data))
+	switch sc := resp.StatusCode; {
+	case sc >= 300 && sc <= 399:
+		return nil, sc, fmt.Errorf("%w: %d", ErrGraphRedirect, sc)
+	case sc == http.StatusTooManyRequests || sc == http.StatusServiceUnavailable:
+		return nil, sc, &graphThrottled{status: sc, code: graphErrorCode(data),
+			retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), h.cfg.Now())}
+	case sc < 200 || sc > 299:
+		return nil, sc, fmt.Errorf("%w: %d%s", ErrGraphStatus, sc, graphErrorCode(data))
 	}
 	data = bytes.TrimSpace(data)
 	if !json.Valid(data) || len(data) == 0 || data[0] != '{' {
@@ -129,6 +143,17 @@ func (h *handler) graphFailure(w http.ResponseWriter, r *http.Request, status in
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		writeProblem(w, http.StatusGatewayTimeout, "downstream_timeout", "Microsoft Graph did not answer in time.")
+	case errors.Is(err, ErrGraphThrottled):
+		ra := graphRetryAfterOf(err)
+		if ra <= 0 {
+			ra = h.cfg.RetryAfter
+		}
+		problem.SetRetryAfter(w.Header(), ra)
+		writeProblem(w, http.StatusServiceUnavailable, "temporarily_unavailable",
+			fmt.Sprintf("Microsoft Graph answered %d %s%s; retry after the indicated delay.", status, http.StatusText(status), graphCodeOf(err)))
+	case errors.Is(err, ErrGraphRedirect):
+		writeProblem(w, http.StatusBadGateway, "downstream_error",
+			fmt.Sprintf("Microsoft Graph answered %d %s (a redirect); the gateway does not follow redirects with the user's Graph token. Check DownstreamApis.MicrosoftGraph.BaseUrl.", status, http.StatusText(status)))
 	case errors.Is(err, ErrGraphStatus):
 		detail := fmt.Sprintf("Microsoft Graph answered %d %s%s.", status, http.StatusText(status),
 			strings.TrimPrefix(err.Error(), ErrGraphStatus.Error()+": "+fmt.Sprint(status)))
@@ -140,4 +165,59 @@ func (h *handler) graphFailure(w http.ResponseWriter, r *http.Request, status in
 	default:
 		writeProblem(w, http.StatusBadGateway, "downstream_unavailable", "Microsoft Graph could not be reached.")
 	}
+}
+
+// graphThrottled is Graph's 429 or 503, with its Retry-After (0 if none).
+// It matches both ErrGraphThrottled and ErrGraphStatus.
+type graphThrottled struct {
+	status     int
+	code       string // " (code)" or ""
+	retryAfter time.Duration
+}
+
+func (e *graphThrottled) Error() string {
+	return fmt.Sprintf("%s: %d%s (retry after %s)", ErrGraphThrottled.Error(), e.status, e.code, e.retryAfter)
+}
+
+func (e *graphThrottled) Is(target error) bool {
+	return target == ErrGraphThrottled || target == ErrGraphStatus
+}
+
+func graphRetryAfterOf(err error) time.Duration {
+	var t *graphThrottled
+	if errors.As(err, &t) {
+		return t.retryAfter
+	}
+	return 0
+}
+
+func graphCodeOf(err error) string {
+	var t *graphThrottled
+	if errors.As(err, &t) {
+		return t.code
+	}
+	return ""
+}
+
+// parseRetryAfter reads delta-seconds or an HTTP-date (resolved against
+// now); 0 if absent or invalid; capped at obo.MaxRetryAfter like the token
+// endpoint's hints.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" || len(v) > 64 {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		if n > int64(obo.MaxRetryAfter/time.Second) {
+			return obo.MaxRetryAfter
+		}
+		d = time.Duration(n) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), obo.MaxRetryAfter)
 }
