@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -9,8 +10,9 @@ import (
 )
 
 // limit answers 503 + Retry-After when max requests are already in
-// progress, bounding the goroutines doing real work.
-func limit(max int, retry time.Duration, next http.Handler) http.Handler {
+// progress, bounding the goroutines doing real work. rejected, if set, is
+// told of each refusal (for metrics) with the time spent.
+func limit(max int, retry time.Duration, rejected func(*http.Request, time.Duration), next http.Handler) http.Handler {
 	sem := make(chan struct{}, max)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -18,10 +20,54 @@ func limit(max int, retry time.Duration, next http.Handler) http.Handler {
 			defer func() { <-sem }()
 			next.ServeHTTP(w, r)
 		default:
+			start := time.Now()
 			problem.SetRetryAfter(w.Header(), retry)
 			problem.Write(w, problem.New(http.StatusServiceUnavailable, "overloaded", "Too many requests in progress; retry shortly."))
+			if rejected != nil {
+				rejected(r, time.Since(start))
+			}
 		}
 	})
+}
+
+// getOnly serves next for GET and HEAD; other methods get 405 with Allow
+// as a problem body.
+func getOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			problem.Write(w, problem.New(http.StatusMethodNotAllowed, "method_not_allowed", "Only GET is supported on this route."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type muxRoute struct {
+	pattern string
+	h       http.Handler
+}
+
+// newMux registers routes on an http.ServeMux. ServeMux panics on an
+// invalid or conflicting pattern; newMux returns that as an error instead.
+func newMux(routes []muxRoute) (mux *http.ServeMux, err error) {
+	mux = http.NewServeMux()
+	for _, rt := range routes {
+		if err := register(mux, rt.pattern, rt.h); err != nil {
+			return nil, err
+		}
+	}
+	return mux, nil
+}
+
+func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("server: cannot route %q: %v", pattern, p)
+		}
+	}()
+	mux.Handle(pattern, h)
+	return nil
 }
 
 // accessLog logs one line per request: method, path (never the query
@@ -52,3 +98,11 @@ func (s *statusRecorder) WriteHeader(code int) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// withoutRedirects returns a copy of c that returns 3xx answers as they
+// are instead of following them.
+func withoutRedirects(c *http.Client) *http.Client {
+	cp := *c
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
+}

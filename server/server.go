@@ -81,13 +81,19 @@ func New(opts Options) (*Server, error) {
 	if opts.Version != "" {
 		ua += "/" + opts.Version
 	}
-	client, tokenClient := opts.HTTPClient, opts.HTTPClient
+	// client fetches metadata and keys (public documents: redirects are
+	// followed, within httpclient's limits). noRedirect sends OBO and Graph
+	// requests, which carry secrets: following a 307/308 from the token
+	// endpoint would re-send the form (client secret or assertion, and the
+	// user's token), and following a Graph 3xx would send the user's Graph
+	// token (net/http keeps Authorization on same-host redirects, and a
+	// port is not part of the host there) to wherever the redirect points.
+	client, noRedirect := opts.HTTPClient, opts.HTTPClient
 	if client == nil {
 		client = httpclient.New(httpclient.Options{RootCAs: opts.RootCAs, UserAgent: ua, Timeout: 30 * time.Second})
-		// The token endpoint never redirects: following a 307/308 would
-		// re-send the form (client secret or assertion, and the user's token)
-		// to wherever the redirect points. No redirects for OBO requests.
-		tokenClient = httpclient.New(httpclient.Options{RootCAs: opts.RootCAs, UserAgent: ua, Timeout: 30 * time.Second, MaxRedirects: -1})
+		noRedirect = httpclient.New(httpclient.Options{RootCAs: opts.RootCAs, UserAgent: ua, Timeout: 30 * time.Second, MaxRedirects: -1})
+	} else {
+		noRedirect = withoutRedirects(opts.HTTPClient)
 	}
 
 	meta, jwks, file := cfg.KeySource()
@@ -116,12 +122,12 @@ func New(opts Options) (*Server, error) {
 		Observer: s.Metrics, Now: opts.Now,
 	}
 	if g, ok := cfg.Graph(); ok {
-		oc, err := s.newOBO(opts, tokenClient, cfg)
+		oc, err := s.newOBO(opts, noRedirect, cfg)
 		if err != nil {
 			return nil, err
 		}
 		s.OBO = oc
-		gcfg.OBO, gcfg.Graph = oc, client
+		gcfg.OBO, gcfg.Graph = oc, noRedirect
 		gcfg.GraphBaseURL, gcfg.GraphRelativePath, gcfg.GraphScopes = g.BaseUrl, g.RelativePath, g.Scopes
 		gcfg.GraphTimeout, gcfg.MaxGraphBytes = g.Timeout, g.MaxBodyBytes
 		gcfg.PerTenantOBO = cfg.MultiTenant()
@@ -130,12 +136,25 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	mux := http.NewServeMux()
-	if !cfg.Server.DisableMetrics {
-		mux.Handle(cfg.Server.MetricsPath, s.Metrics.Handler())
+	// Probes and metrics bypass the concurrency limit: a liveness probe
+	// must not fail exactly when the pod is busy. The limit's refusals are
+	// counted like the gateway's own answers.
+	routes := []muxRoute{
+		{gateway.RouteHealthz, gh},
+		{gateway.RouteReadyz, gh},
+		{"/", limit(cfg.Server.MaxConcurrent, k.RetryAfter, s.rejected, gh)},
 	}
-	mux.Handle("/", gh)
-	s.handler = limit(cfg.Server.MaxConcurrent, k.RetryAfter, mux)
+	if !cfg.Server.DisableMetrics {
+		if err := config.CheckMetricsPath(cfg.Server.MetricsPath); err != nil {
+			return nil, fmt.Errorf("%w: Server.MetricsPath: %w", ErrConfig, err)
+		}
+		routes = append(routes, muxRoute{cfg.Server.MetricsPath, getOnly(s.Metrics.Handler())})
+	}
+	mux, err := newMux(routes)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	s.handler = mux
 	if cfg.Logging.AccessLog {
 		s.handler = accessLog(opts.Logger.With("component", "access"), opts.Now, s.handler)
 	}
@@ -170,6 +189,21 @@ func (s *Server) newOBO(opts Options, client *http.Client, cfg *config.Config) (
 		return nil, fmt.Errorf("%w: OBO client: %w", ErrConfig, err)
 	}
 	return oc, nil
+}
+
+// rejected counts a request refused by the concurrency limit (503) under
+// the gateway's route label.
+func (s *Server) rejected(r *http.Request, d time.Duration) {
+	route := gateway.RouteOther
+	switch r.URL.Path {
+	case gateway.RouteMe:
+		route = gateway.RouteMe
+	case gateway.RouteGraphMe:
+		if s.OBO != nil {
+			route = gateway.RouteGraphMe
+		}
+	}
+	s.Metrics.Request(route, http.StatusServiceUnavailable, d)
 }
 
 // Close releases what New opened (the Redis client). Call it after Run.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -150,7 +151,7 @@ func TestLimit(t *testing.T) {
 	release := make(chan struct{})
 	var started sync.WaitGroup
 	started.Add(1)
-	h := limit(1, 2*time.Second, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := limit(1, 2*time.Second, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		started.Done()
 		<-release
 	}))
@@ -163,4 +164,162 @@ func TestLimit(t *testing.T) {
 	}
 	close(release)
 	<-done
+}
+
+// TestGraphRedirectNotFollowed: a Graph redirect to another origin (here
+// another port on the same host, where net/http would keep the
+// Authorization header) receives nothing; the gateway answers 502. Also
+// with a caller-supplied HTTPClient that follows redirects.
+func TestGraphRedirectNotFollowed(t *testing.T) {
+	emu, srv := startEmulator(t)
+	var mu sync.Mutex
+	var hits []string
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits = append(hits, r.Method+" "+r.URL.Path+" auth="+r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"stolen"}`)
+	}))
+	defer target.Close()
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/v1.0/me", http.StatusFound)
+	}))
+	defer redirector.Close()
+	tok := userToken(t, emu)
+	for name, hc := range map[string]*http.Client{"default client": nil, "HTTPClient option": http.DefaultClient} {
+		t.Run(name, func(t *testing.T) {
+			c := demoConfig(t, srv.URL, "")
+			g := c.DownstreamApis["MicrosoftGraph"]
+			g.BaseUrl = redirector.URL + "/v1.0"
+			c.DownstreamApis["MicrosoftGraph"] = g
+			s, err := New(Options{Config: c, LookupEnv: demoEnv, Logger: slog.New(slog.DiscardHandler), HTTPClient: hc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := get(s.Handler(), "/graph/me", tok)
+			if rec.Code != 502 || !strings.Contains(rec.Body.String(), `"error":"downstream_error"`) ||
+				!strings.Contains(rec.Body.String(), "302 Found (a redirect)") || strings.Contains(rec.Body.String(), "stolen") {
+				t.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(hits) != 0 {
+				t.Fatalf("redirect target reached: %q", hits)
+			}
+		})
+	}
+}
+
+// TestMetricsMethods: metrics answer GET and HEAD only; other methods get
+// 405 + Allow as a problem body.
+func TestMetricsMethods(t *testing.T) {
+	_, srv := startEmulator(t)
+	s, err := New(Options{Config: demoConfig(t, srv.URL, "Server: {MetricsPath: /-/prom}\n"), LookupEnv: demoEnv, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"GET", "HEAD"} {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(m, "/-/prom", nil))
+		if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain") {
+			t.Fatalf("%s: %d %v", m, rec.Code, rec.Header())
+		}
+	}
+	for _, m := range []string{"DELETE", "POST", "PUT", "PATCH", "OPTIONS"} {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(m, "/-/prom", nil))
+		if rec.Code != 405 || rec.Header().Get("Allow") != "GET, HEAD" || rec.Header().Get("Content-Type") != "application/problem+json" ||
+			!strings.Contains(rec.Body.String(), `"error":"method_not_allowed"`) || strings.Contains(rec.Body.String(), "entragate_") {
+			t.Fatalf("%s: %d %v %s", m, rec.Code, rec.Header(), rec.Body)
+		}
+	}
+	if rec := get(s.Handler(), "/metrics", ""); rec.Code != 404 {
+		t.Fatalf("default path still served: %d", rec.Code)
+	}
+}
+
+// TestMetricsPathNeverPanics: a MetricsPath that slipped past validation
+// (a hand-built config) is an ErrConfig from New, never a ServeMux panic,
+// and never shadows a gateway route.
+func TestMetricsPathNeverPanics(t *testing.T) {
+	_, srv := startEmulator(t)
+	for _, p := range []string{"/", "/m etrics", "GET /metrics", "/me", "/graph/", "/graph/me", "/healthz", "/readyz", "/x/{id}", "metrics"} {
+		c := demoConfig(t, srv.URL, "")
+		c.Server.MetricsPath = p
+		s, err := New(Options{Config: c, LookupEnv: demoEnv, Logger: slog.New(slog.DiscardHandler)})
+		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "Server.MetricsPath") || s != nil {
+			t.Errorf("%q: %v", p, err)
+		}
+	}
+	// DisableMetrics: the path is not routed at all.
+	c := demoConfig(t, srv.URL, "Server: {DisableMetrics: true}\n")
+	c.Server.MetricsPath = "/"
+	if _, err := New(Options{Config: c, LookupEnv: demoEnv, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	// Registration errors are returned, not panics.
+	ok := http.NotFoundHandler()
+	for _, routes := range [][]muxRoute{
+		{{"/a", ok}, {"/a", ok}},
+		{{"/", ok}, {"/", ok}},
+		{{"/m etrics", ok}},
+		{{"/x/{", ok}},
+	} {
+		if _, err := newMux(routes); err == nil || !strings.Contains(err.Error(), "cannot route") {
+			t.Errorf("%v: %v", routes, err)
+		}
+	}
+}
+
+// TestLimitBypassAndCounted: with every slot taken by a slow /graph/me,
+// /healthz, /readyz and the metrics still answer; /me gets 503 overloaded
+// and that refusal is counted in entragate_http_requests_total.
+func TestLimitBypassAndCounted(t *testing.T) {
+	emu, srv := startEmulator(t)
+	s, err := New(Options{Config: demoConfig(t, srv.URL, "Server: {MaxConcurrent: 1}\nKeys: {RetryAfter: 3s}\n"), LookupEnv: demoEnv,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := s.Handler()
+	tok := userToken(t, emu)
+	if rec := get(h, "/me", tok); rec.Code != 200 { // loads the keys
+		t.Fatal(rec.Code, rec.Body)
+	}
+	emu.SetDelay(0, 1500*time.Millisecond)
+	done := make(chan int, 1)
+	go func() { done <- get(h, "/graph/me", tok).Code }()
+	var rec *httptest.ResponseRecorder
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if rec = get(h, "/me", tok); rec.Code == 503 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if rec.Code != 503 || rec.Header().Get("Retry-After") != "3" || !strings.Contains(rec.Body.String(), `"error":"overloaded"`) {
+		t.Fatalf("/me while busy: %d %s", rec.Code, rec.Body)
+	}
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+		if r := get(h, p, ""); r.Code != 200 {
+			t.Errorf("%s while busy: %d %s", p, r.Code, r.Body)
+		}
+	}
+	if r := get(h, "/nope", ""); r.Code != 503 {
+		t.Errorf("/nope while busy: %d", r.Code)
+	}
+	m := get(h, "/metrics", "").Body.String()
+	for _, want := range []string{`entragate_http_requests_total{code="503",route="/me"} `, `entragate_http_requests_total{code="503",route="other"} 1`,
+		`entragate_http_requests_total{code="200",route="/healthz"} 1`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if code := <-done; code != 200 {
+		t.Fatalf("slow /graph/me: %d", code)
+	}
+	if r := get(h, "/me", tok); r.Code != 200 {
+		t.Fatalf("/me after: %d", r.Code)
+	}
 }
