@@ -181,3 +181,22 @@ func FuzzExtractBearer(f *testing.F) {
 		}
 	})
 }
+
+// TestIsB64TokenAllBytes checks the bit-set character test against the
+// RFC 6750 grammar, byte by byte.
+func TestIsB64TokenAllBytes(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		want := ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z') || ('0' <= b && b <= '9') ||
+			b == '-' || b == '.' || b == '_' || b == '~' || b == '+' || b == '/'
+		if got := isB64Token("a" + string(b) + "a"); got != want {
+			t.Errorf("byte %#x: got %v, want %v", c, got, want)
+		}
+	}
+	for _, s := range []string{"a=", "a==", "=", "", "a=b"} {
+		want := s == "a=" || s == "a=="
+		if got := isB64Token(s); got != want {
+			t.Errorf("%q: got %v", s, got)
+		}
+	}
+}
