@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -321,5 +323,71 @@ func TestLimitBypassAndCounted(t *testing.T) {
 	}
 	if r := get(h, "/me", tok); r.Code != 200 {
 		t.Fatalf("/me after: %d", r.Code)
+	}
+}
+
+// TestAnswersOutsideProblemJSON pins what docs/configuration.md says about
+// the answers that are not problem+json with an error code: the no-token
+// 401 (RFC 6750 §3.1), net/http's 431, ServeMux's 307 path cleaning.
+func TestAnswersOutsideProblemJSON(t *testing.T) {
+	_, srv := startEmulator(t)
+	s, err := New(Options{Config: demoConfig(t, srv.URL, "Server: {MaxHeaderBytes: 20000}\n"), LookupEnv: demoEnv, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+	base := "http://" + ln.Addr().String()
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	send := func(path string, hdr map[string]string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+path, nil)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		var resp *http.Response
+		for i := 0; i < 50; i++ {
+			if resp, err = noFollow.Do(req); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	resp, body := send("/me", nil)
+	if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") != "Bearer" || resp.Header.Get("Content-Type") != "application/problem+json" ||
+		strings.Contains(body, `"error"`) || !strings.Contains(body, `"status":401`) {
+		t.Fatalf("no token: %d %v %s", resp.StatusCode, resp.Header, body)
+	}
+	resp, body = send("/me", map[string]string{"X-Big": strings.Repeat("a", 30000)})
+	if resp.StatusCode != 431 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("large header: %d %v %s", resp.StatusCode, resp.Header, body)
+	}
+	for path, loc := range map[string]string{"//me": "/me", "/graph/../me": "/me", "/./healthz?a=1": "/healthz?a=1"} {
+		c, err := net.Dial("tcp", ln.Addr().String()) // the path is sent as is
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path)
+		r, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		c.Close()
+		if r.StatusCode != 307 || r.Header.Get("Location") != loc || r.Header.Get("Content-Type") == "application/problem+json" {
+			t.Errorf("%s: %d %v", path, r.StatusCode, r.Header)
+		}
 	}
 }
