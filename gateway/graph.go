@@ -36,7 +36,7 @@ func (h *handler) graphMe(w http.ResponseWriter, r *http.Request) {
 			"This route calls Microsoft Graph on behalf of a user; use a delegated (user) token.")
 		return
 	}
-	oreq := obo.Request{Assertion: raw, Scopes: h.cfg.GraphScopes}
+	oreq := obo.Request{Assertion: raw, AssertionSHA256: res.TokenSHA256(), Scopes: h.cfg.GraphScopes}
 	if h.cfg.PerTenantOBO {
 		oreq.TenantID = res.TenantID
 	}

@@ -33,12 +33,17 @@ func NormalizeScopes(scopes []string) []string {
 // holds the assertion, a user id or a scope in clear, and is never keyed by
 // the user alone: a new assertion gives a new key.
 func CacheKey(instance, tenant, clientID, assertion string, scopes []string, claims string) string {
-	return cacheKey(instance, tenant, clientID, assertion, NormalizeScopes(scopes), claims)
+	return cacheKey(instance, tenant, clientID, assertionHash(assertion), NormalizeScopes(scopes), claims)
 }
 
-// cacheKey is CacheKey for an already normalized scope set ns.
-func cacheKey(instance, tenant, clientID, assertion string, ns []string, claims string) string {
-	ah := sha256.Sum256(unsafe.Slice(unsafe.StringData(assertion), len(assertion))) // read-only view, no copy
+// assertionHash is the SHA-256 of the assertion.
+func assertionHash(assertion string) [32]byte {
+	return sha256.Sum256(unsafe.Slice(unsafe.StringData(assertion), len(assertion))) // read-only view, no copy
+}
+
+// cacheKey is CacheKey for an already hashed assertion ah and an already
+// normalized scope set ns.
+func cacheKey(instance, tenant, clientID string, ah [32]byte, ns []string, claims string) string {
 	buf := make([]byte, 0, 256)
 	buf = appendField(buf, "entragate-obo-v1")
 	buf = appendField(buf, strings.ToLower(normalizeInstance(instance)))

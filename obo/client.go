@@ -45,7 +45,11 @@ func (c *Client) Token(ctx context.Context, req Request) (*Token, error) {
 	if req.Claims, err = mergeCapabilities(req.Claims, c.caps); err != nil {
 		return nil, err
 	}
-	key := cacheKey(c.instance, tenant, c.clientID, req.Assertion, scopes, req.Claims)
+	ah := req.AssertionSHA256
+	if ah == ([32]byte{}) {
+		ah = assertionHash(req.Assertion)
+	}
+	key := cacheKey(c.instance, tenant, c.clientID, ah, scopes, req.Claims)
 	if tok := c.lookup(ctx, c.l1, key, c.now()); tok != nil {
 		c.obs.CacheLookup("l1")
 		return tok, nil

@@ -30,6 +30,11 @@ type Request struct {
 	// TenantID optionally overrides Config.TenantID for this call: for
 	// multi-tenant APIs, the validated token's tid. Part of the cache key.
 	TenantID string
+	// AssertionSHA256 optionally carries the SHA-256 of Assertion when the
+	// caller already has it (validate.Result.TokenSHA256), so that a cache
+	// hit does not hash the token again. Zero: computed here. It must be
+	// the hash of this very Assertion: it is the cache key's user part.
+	AssertionSHA256 [32]byte
 }
 
 // Token is a downstream access token.

@@ -2,6 +2,7 @@ package validate_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"sync/atomic"
 	"testing"
@@ -55,5 +56,25 @@ func TestCachedTokenRefusedAfterKeyRemoval(t *testing.T) {
 	_, err = v.Validate(context.Background(), tok)
 	if !errors.Is(err, validate.ErrKeyNotFound) {
 		t.Fatalf("after removal: got %v, want key_not_found", err)
+	}
+}
+
+// TokenSHA256 is the SHA-256 of the whole token, on fresh and cached results.
+func TestResultTokenSHA256(t *testing.T) {
+	env, set := newEnv(t)
+	v, err := validate.New(validate.Config{TenantID: vt.TenantID, ClientID: vt.ClientID, Keys: validate.SetKeys{Set: set}, Now: func() time.Time { return env.Now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := env.GoodToken(env.V2())
+	want := sha256.Sum256([]byte(tok))
+	for i := 0; i < 2; i++ {
+		res, err := v.Validate(context.Background(), tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.TokenSHA256() != want {
+			t.Fatalf("call %d: TokenSHA256 is not the token's SHA-256", i)
+		}
 	}
 }

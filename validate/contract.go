@@ -9,7 +9,10 @@ package validate
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"io"
+	"sync"
 	"time"
 
 	"github.com/entragate/entragate/jwk"
@@ -115,6 +118,27 @@ type Result struct {
 	ExpiresAt time.Time
 	NotBefore time.Time // zero when absent
 	IssuedAt  time.Time // zero when absent
+
+	raw      string // the token, for TokenSHA256
+	hashOnce sync.Once
+	hash     [32]byte
+}
+
+// TokenSHA256 is the SHA-256 of the whole token: the OBO cache key's user
+// part (obo.Request.AssertionSHA256). It is computed on first use and kept
+// with the Result, which the verified-token cache shares between requests,
+// so repeated OBO calls with one token hash it once, and routes without OBO
+// never pay for it. Zero for a Result not produced by a Validator.
+func (r *Result) TokenSHA256() [32]byte {
+	if r.raw == "" {
+		return [32]byte{}
+	}
+	r.hashOnce.Do(func() {
+		h := sha256.New()
+		_, _ = io.WriteString(h, r.raw)
+		h.Sum(r.hash[:0])
+	})
+	return r.hash
 }
 
 // Requirement is a per-route authorization rule over a Result.

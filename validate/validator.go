@@ -131,7 +131,11 @@ func (v *Validator) validate(ctx context.Context, raw string, now time.Time) (*R
 			"Send the token exactly as Microsoft Entra ID issued it; tokens for other APIs (such as Microsoft Graph) cannot be verified here.", err)
 	}
 	res, err := v.checkClaims(t, key, now)
-	return res, key, &t.Header, err
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	res.raw = raw
+	return res, key, &t.Header, nil
 }
 
 func (v *Validator) checkHeader(h *jwt.Header) error {
