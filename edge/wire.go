@@ -118,22 +118,9 @@ func NewCore(s *Settings, d Deps) (*Core, error) {
 	return core, nil
 }
 
-// readiness maps the key source's state onto /readyz, with the native
-// server's wording.
+// readiness maps the key source's state onto /readyz, as natively.
 func readiness(keys *keysource.Source) func() gateway.ReadyStatus {
-	return func() gateway.ReadyStatus {
-		st := keys.Status()
-		rs := gateway.ReadyStatus{Ready: st.Loaded, Degraded: st.Stale, KeySetAge: st.Age, Keys: st.Keys}
-		switch {
-		case st.Expired:
-			rs.Detail = "The signing-key set is older than Keys.MaxStale and is no longer used."
-		case !st.Loaded:
-			rs.Detail = "Signing keys are not loaded yet."
-		case st.Stale:
-			rs.Detail = "Serving the last-known-good signing keys; refreshes are failing."
-		}
-		return rs
-	}
+	return func() gateway.ReadyStatus { return gateway.KeyReadiness(keys.Status()) }
 }
 
 // lazyReady: with no background loop at the edge, /readyz first refreshes

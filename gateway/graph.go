@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -102,7 +101,7 @@ func (h *handler) callGraph(ctx context.Context, token string) (json.RawMessage,
 		return nil, sc, fmt.Errorf("%w: %d", ErrGraphRedirect, sc)
 	case sc == http.StatusTooManyRequests || sc == http.StatusServiceUnavailable:
 		return nil, sc, &graphThrottled{status: sc, code: graphErrorCode(data),
-			retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), h.cfg.Now())}
+			retryAfter: obo.ParseRetryAfter(resp.Header.Get("Retry-After"), h.cfg.Now())}
 	case sc < 200 || sc > 299:
 		return nil, sc, fmt.Errorf("%w: %d%s", ErrGraphStatus, sc, graphErrorCode(data))
 	}
@@ -197,27 +196,4 @@ func graphCodeOf(err error) string {
 		return t.code
 	}
 	return ""
-}
-
-// parseRetryAfter reads delta-seconds or an HTTP-date (resolved against
-// now); 0 if absent or invalid; capped at obo.MaxRetryAfter like the token
-// endpoint's hints.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" || len(v) > 64 {
-		return 0
-	}
-	var d time.Duration
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		if n > int64(obo.MaxRetryAfter/time.Second) {
-			return obo.MaxRetryAfter
-		}
-		d = time.Duration(n) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	return min(max(d, 0), obo.MaxRetryAfter)
 }

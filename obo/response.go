@@ -116,7 +116,7 @@ func parseSeconds(raw json.RawMessage) (time.Duration, bool) {
 func parseError(status int, header http.Header, body []byte, truncated bool, now time.Time) *TokenError {
 	te := &TokenError{StatusCode: status}
 	if status == http.StatusTooManyRequests || status >= 500 {
-		te.RetryAfter = parseRetryAfter(header.Get("Retry-After"), now)
+		te.RetryAfter = ParseRetryAfter(header.Get("Retry-After"), now)
 	}
 	if truncated {
 		te.Description = "answer too large"
@@ -176,9 +176,10 @@ func capText(s string, n int) string {
 	}, strings.ToValidUTF8(s, ""))
 }
 
-// parseRetryAfter reads delta-seconds or an HTTP-date; 0 if absent/invalid;
-// capped at MaxRetryAfter. HTTP-dates are resolved against now.
-func parseRetryAfter(v string, now time.Time) time.Duration {
+// ParseRetryAfter reads a Retry-After value, delta-seconds or an HTTP-date
+// (resolved against now); 0 if absent or invalid; capped at MaxRetryAfter.
+// The gateway reads Graph's hints with it too.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" || len(v) > 64 {
 		return 0

@@ -120,7 +120,7 @@ func TestRetryAfterParse(t *testing.T) {
 		{t0.Add(-time.Hour).Format(http.TimeFormat), 0}, {"soon", 0},
 	}
 	for _, tt := range tests {
-		if got := parseRetryAfter(tt.v, t0); got != tt.want {
+		if got := ParseRetryAfter(tt.v, t0); got != tt.want {
 			t.Errorf("%q: %v want %v", tt.v, got, tt.want)
 		}
 	}

@@ -222,16 +222,4 @@ func (s *Server) Close() error {
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // ready maps the key source status onto the gateway's readiness.
-func (s *Server) ready() gateway.ReadyStatus {
-	st := s.Keys.Status()
-	rs := gateway.ReadyStatus{Ready: st.Loaded, Degraded: st.Stale, KeySetAge: st.Age, Keys: st.Keys}
-	switch {
-	case st.Expired:
-		rs.Detail = "The signing-key set is older than Keys.MaxStale and is no longer used."
-	case !st.Loaded:
-		rs.Detail = "Signing keys are not loaded yet."
-	case st.Stale:
-		rs.Detail = "Serving the last-known-good signing keys; refreshes are failing."
-	}
-	return rs
-}
+func (s *Server) ready() gateway.ReadyStatus { return gateway.KeyReadiness(s.Keys.Status()) }
