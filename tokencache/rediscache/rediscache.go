@@ -78,6 +78,7 @@ type Cache struct {
 	now       func() time.Time
 	log       *slog.Logger
 	br        breaker
+	co        coalescer
 }
 
 // New returns a Cache. It does not contact Redis (see Ping).
@@ -111,6 +112,7 @@ func New(opts Options) (*Cache, error) {
 	if c.br.cooldown <= 0 {
 		c.br.cooldown = DefaultCooldown
 	}
+	c.co.c = c
 	if c.rdb == nil {
 		o, err := clientOptions(opts.URL, c.opTimeout)
 		if err != nil {
@@ -157,22 +159,20 @@ func (c *Cache) redisKey(key string) string {
 // Get returns the opened value for key. Missing keys and values that do not
 // open (rotated-out seal key, tampering) are misses; Redis failures return
 // an error wrapping ErrUnavailable.
+//
+// Concurrent Gets share round trips (see coalesce.go): the caller waits for
+// its own result until its ctx or the op timeout ends, whichever is first.
 func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	if err := c.br.allow(c.now()); err != nil {
 		return nil, false, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opTimeout)
 	defer cancel()
-	sealed, err := c.rdb.Get(ctx, c.redisKey(key)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		c.br.success()
-		return nil, false, nil
-	}
+	sealed, err := c.co.get(ctx, c.redisKey(key))
 	if err != nil {
-		return nil, false, c.failed("get", err)
+		return nil, false, err
 	}
-	c.br.success()
-	if len(sealed) > c.maxValue+64 {
+	if sealed == nil || len(sealed) > c.maxValue+64 {
 		return nil, false, nil
 	}
 	v, err := c.sealer.Open([]byte(key), sealed)
@@ -229,8 +229,11 @@ func (c *Cache) Status() Status {
 	return Status{Open: c.now().Before(c.br.openUntil), ConsecutiveFailures: c.br.failures}
 }
 
-// Close closes the client if New created it.
+// Close fails queued Gets, waits for the round trip in flight (at most the
+// op timeout) and closes the client if New created it. Gets after Close
+// fail with ErrUnavailable.
 func (c *Cache) Close() error {
+	c.co.close()
 	if c.ownClient {
 		return c.rdb.Close()
 	}
