@@ -27,8 +27,9 @@ import (
 // wake-up per Get.
 //
 // Queued round trips run on the flush goroutine, not on a caller's, so
-// every queued caller keeps its own deadline: a caller whose ctx or op timeout ends
-// returns at once and its result, if it comes later, is dropped. The round
+// every queued caller keeps its own deadline: a caller whose ctx or op
+// timeout ends returns at once and its result, if it comes later, is
+// dropped. The round
 // trip's deadline is the latest deadline of the callers in it (so at most
 // the op timeout). The breaker sees one success or one failure per round
 // trip. The goroutine lives only while Gets are queued or in flight; Close

@@ -105,7 +105,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func value(i int) []byte { return []byte(fmt.Sprintf("token-%d-", i) + string(bytes.Repeat([]byte{'x'}, 100))) }
+func value(i int) []byte {
+	return []byte(fmt.Sprintf("token-%d-", i) + string(bytes.Repeat([]byte{'x'}, 100)))
+}
 
 // Gets that arrive while a round trip is in flight go out together in the
 // next one, identical keys once, each caller with its own value.

@@ -61,7 +61,9 @@ type Options struct {
 	// MaxValueBytes caps a stored or read value; default DefaultMaxValueBytes.
 	MaxValueBytes int
 	// PoolSize is the connection pool size; default go-redis's
-	// (10 per GOMAXPROCS). Size it to the expected concurrent misses.
+	// (10 per GOMAXPROCS). Concurrent Gets share one round trip (see
+	// coalesce.go), so Gets need one connection; size it to the expected
+	// concurrent Sets.
 	PoolSize int
 	Now      func() time.Time
 	Logger   *slog.Logger
