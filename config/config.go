@@ -12,6 +12,7 @@ import "time"
 // Config is the whole configuration file.
 type Config struct {
 	AzureAd        AzureAd                  `yaml:"AzureAd"`
+	Authorization  Authorization            `yaml:"Authorization"`
 	DownstreamApis map[string]DownstreamApi `yaml:"DownstreamApis"`
 	Server         Server                   `yaml:"Server"`
 	Keys           Keys                     `yaml:"Keys"`
@@ -38,9 +39,38 @@ type AzureAd struct {
 	TokenEndpoint     string             `yaml:"TokenEndpoint"`
 	ClientCredentials []ClientCredential `yaml:"ClientCredentials"`
 	// RequiredScopes: /me and /graph/me need at least one of these in scp.
+	// The older form of Authorization.Default.AnyScopes (set one or the other).
 	RequiredScopes []string `yaml:"RequiredScopes"`
 	// RequiredRoles: app-only tokens need at least one of these in roles.
+	// The older form of Authorization.Default.AnyRoles.
 	RequiredRoles []string `yaml:"RequiredRoles"`
+}
+
+// Authorization says which scopes or roles each protected route requires
+// of a valid token.
+type Authorization struct {
+	// Default applies to every protected route without an entry in Routes.
+	// Unset: AzureAd.RequiredScopes / RequiredRoles (any-of), else none.
+	Default Requirement `yaml:"Default"`
+	// Routes replaces Default on a route; keys are routes the gateway
+	// serves (Routes lists them).
+	Routes map[string]Requirement `yaml:"Routes"`
+}
+
+// Requirement is one route's rule (validate.Requirement): the token passes
+// by its scopes (delegated tokens: at least one of AnyScopes, when set, and
+// every one of AllScopes) or by its roles (likewise with AnyRoles and
+// AllRoles). App-only tokens pass only by roles. Empty: any valid token.
+type Requirement struct {
+	AnyScopes []string `yaml:"AnyScopes"`
+	AllScopes []string `yaml:"AllScopes"`
+	AnyRoles  []string `yaml:"AnyRoles"`
+	AllRoles  []string `yaml:"AllRoles"`
+}
+
+// IsZero reports whether r requires nothing.
+func (r Requirement) IsZero() bool {
+	return len(r.AnyScopes) == 0 && len(r.AllScopes) == 0 && len(r.AnyRoles) == 0 && len(r.AllRoles) == 0
 }
 
 // Credential source types.

@@ -36,10 +36,46 @@ func (c *Config) NewValidator(keys validate.Keys, now func() time.Time) (*valida
 	return validate.New(c.ValidatorConfig(keys, now))
 }
 
-// Requirement is the authorization rule for /me and /graph/me
-// (RequiredScopes any-of, RequiredRoles any-of); empty accepts any valid token.
+// Requirement is the default authorization rule of the protected routes:
+// Authorization.Default, or else the older AzureAd.RequiredScopes (any-of)
+// and RequiredRoles (any-of); empty accepts any valid token.
 func (c *Config) Requirement() validate.Requirement {
-	return validate.Requirement{AnyScopes: c.AzureAd.RequiredScopes, AnyRoles: c.AzureAd.RequiredRoles}
+	if d := c.Authorization.Default; !d.IsZero() {
+		return d.validate()
+	}
+	return validate.Requirement{AnyScopes: clone(c.AzureAd.RequiredScopes), AnyRoles: clone(c.AzureAd.RequiredRoles)}
+}
+
+// RouteRequirement is the rule for one protected route (RouteMe,
+// RouteGraphMe): its Authorization.Routes entry, which replaces the
+// default, or else Requirement().
+func (c *Config) RouteRequirement(route string) validate.Requirement {
+	if r, ok := c.Authorization.Routes[route]; ok {
+		return r.validate()
+	}
+	return c.Requirement()
+}
+
+// RouteRequirements maps every protected route (ProtectedRoutes) to its
+// rule; the gateway applies them.
+func (c *Config) RouteRequirements() map[string]validate.Requirement {
+	m := make(map[string]validate.Requirement, len(protectedRoutes))
+	for _, r := range protectedRoutes {
+		m[r] = c.RouteRequirement(r)
+	}
+	return m
+}
+
+func (r Requirement) validate() validate.Requirement {
+	return validate.Requirement{AnyScopes: clone(r.AnyScopes), AllScopes: clone(r.AllScopes),
+		AnyRoles: clone(r.AnyRoles), AllRoles: clone(r.AllRoles)}
+}
+
+func clone(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return append([]string(nil), s...)
 }
 
 // KeySource says where the signing keys come from: exactly one of the

@@ -6,9 +6,12 @@ import (
 	"net"
 	"net/url"
 	"path"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // ErrInvalid is wrapped by *ValidationError.
@@ -36,6 +39,7 @@ func (c *checker) addf(path, format string, args ...any) {
 func (c *Config) Validate() error {
 	var ck checker
 	c.validateAzureAd(&ck)
+	c.validateAuthorization(&ck)
 	c.validateDownstream(&ck)
 	c.validateServer(&ck)
 	c.validateKeys(&ck)
@@ -129,11 +133,69 @@ func (c *Config) validateAzureAd(ck *checker) {
 	if len(c.DownstreamApis) > 0 && len(a.ClientCredentials) == 0 {
 		ck.addf("AzureAd.ClientCredentials", "DownstreamApis need a client credential for the On-Behalf-Of exchange")
 	}
-	for i, s := range append(append([]string(nil), a.RequiredScopes...), a.RequiredRoles...) {
-		if s == "" || strings.ContainsAny(s, " \t\"\\") {
-			ck.addf("AzureAd.RequiredScopes", "entry %d (%q) is empty or holds spaces or quotes", i, s)
+	checkNames(ck, "AzureAd.RequiredScopes", a.RequiredScopes)
+	checkNames(ck, "AzureAd.RequiredRoles", a.RequiredRoles)
+}
+
+// Protected routes: those Authorization.Routes may name (the gateway's
+// gateway.RouteMe and gateway.RouteGraphMe).
+const (
+	RouteMe      = "/me"
+	RouteGraphMe = "/graph/me"
+)
+
+var protectedRoutes = []string{RouteMe, RouteGraphMe}
+
+// ProtectedRoutes lists the routes that take an authorization requirement.
+func ProtectedRoutes() []string { return append([]string(nil), protectedRoutes...) }
+
+func (c *Config) validateAuthorization(ck *checker) {
+	az := &c.Authorization
+	if !az.Default.IsZero() && (len(c.AzureAd.RequiredScopes) > 0 || len(c.AzureAd.RequiredRoles) > 0) {
+		ck.addf("Authorization.Default", "set Authorization.Default or AzureAd.RequiredScopes/RequiredRoles, not both (RequiredScopes is Default.AnyScopes, RequiredRoles is Default.AnyRoles)")
+	}
+	az.Default.check(ck, "Authorization.Default")
+	routes := make([]string, 0, len(az.Routes))
+	for r := range az.Routes {
+		routes = append(routes, r)
+	}
+	sort.Strings(routes)
+	for _, r := range routes {
+		p := fmt.Sprintf("Authorization.Routes[%q]", r)
+		if !slices.Contains(protectedRoutes, r) {
+			ck.addf(p, "is not a route the gateway protects (%s)", strings.Join(protectedRoutes, ", "))
+			continue
+		}
+		rq := az.Routes[r]
+		if rq.IsZero() {
+			ck.addf(p, "sets no AnyScopes, AllScopes, AnyRoles or AllRoles (remove the entry to use the default)")
+			continue
+		}
+		rq.check(ck, p)
+	}
+}
+
+// check refuses empty entries and entries holding whitespace or quotes.
+func (r Requirement) check(ck *checker, path string) {
+	checkNames(ck, path+".AnyScopes", r.AnyScopes)
+	checkNames(ck, path+".AllScopes", r.AllScopes)
+	checkNames(ck, path+".AnyRoles", r.AnyRoles)
+	checkNames(ck, path+".AllRoles", r.AllRoles)
+}
+
+// checkNames: scope and role names are single tokens; an empty one, or one
+// holding whitespace, quotes or backslashes, could never match a scp or
+// roles value and would break the challenge's scope="...".
+func checkNames(ck *checker, path string, names []string) {
+	for i, s := range names {
+		if s == "" || strings.IndexFunc(s, badNameRune) >= 0 {
+			ck.addf(fmt.Sprintf("%s[%d]", path, i), "%q is empty or holds spaces or quotes", s)
 		}
 	}
+}
+
+func badNameRune(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) || r == '"' || r == '\\' || r == '\''
 }
 
 func (cr ClientCredential) validate(ck *checker, path string) {

@@ -27,6 +27,9 @@ const (
 	BindMetadataURL    = "AZUREAD_METADATAURL"    // AzureAd.MetadataUrl
 	BindJWKSURL        = "AZUREAD_JWKSURL"        // AzureAd.JwksUrl
 	BindTokenEndpoint  = "AZUREAD_TOKENENDPOINT"  // AzureAd.TokenEndpoint
+	// AzureAd.RequiredScopes / RequiredRoles (any-of), applied to /me and
+	// /graph/me alike: the Authorization section (per-route rules) has no
+	// bindings, so the Worker always uses this default.
 	BindRequiredScopes = "AZUREAD_REQUIREDSCOPES" // AzureAd.RequiredScopes
 	BindRequiredRoles  = "AZUREAD_REQUIREDROLES"  // AzureAd.RequiredRoles
 	// BindClientSecret is a secret: AzureAd.ClientCredentials[0] becomes

@@ -79,6 +79,12 @@ type Config struct {
 	// (validate.Requirement implements it); Scope is the challenge's scope.
 	Require httpauth.Authorizer
 	Scope   string
+	// RouteRequire replaces Require (and Scope) on the routes it names
+	// (RouteMe, RouteGraphMe; other keys are an error). A nil value means
+	// no requirement on that route. The 403 insufficient_scope challenge
+	// then lists that route's scopes (the AnyScopes and AllScopes of a
+	// validate.Requirement).
+	RouteRequire map[string]httpauth.Authorizer
 
 	OBO obo.Acquirer
 	// Graph sends the Graph request, which carries the user's Graph token:
@@ -111,7 +117,6 @@ var ErrConfig = errors.New("gateway: invalid configuration")
 
 type handler struct {
 	cfg    Config
-	auth   *httpauth.Authenticator
 	graph  string // absolute URL of the Graph resource
 	routes map[string]route
 }
@@ -141,21 +146,18 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.MaxGraphBytes <= 0 {
 		cfg.MaxGraphBytes = DefaultMaxGraphBytes
 	}
+	for r := range cfg.RouteRequire {
+		if r != RouteMe && r != RouteGraphMe {
+			return nil, fmt.Errorf("%w: RouteRequire: %q is not a protected route (%s, %s)", ErrConfig, r, RouteMe, RouteGraphMe)
+		}
+	}
 	h := &handler{cfg: cfg}
-	var obs httpauth.Observer
-	if cfg.Observer != nil {
-		obs = cfg.Observer
-	}
-	auth, err := httpauth.New(httpauth.Options{
-		Validator: cfg.Validator, Require: cfg.Require, Scope: cfg.Scope, Realm: cfg.Realm,
-		MaxTokenSize: cfg.MaxTokenSize, KeysRetryAfter: cfg.RetryAfter, Logger: cfg.Logger, Observer: obs,
-	})
+	meAuth, err := h.authenticator(RouteMe)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, err
 	}
-	h.auth = auth
 	h.routes = map[string]route{
-		RouteMe:      {RouteMe, auth.Wrap(http.HandlerFunc(h.me))},
+		RouteMe:      {RouteMe, meAuth.Wrap(http.HandlerFunc(h.me))},
 		RouteHealthz: {RouteHealthz, http.HandlerFunc(h.healthz)},
 		RouteReadyz:  {RouteReadyz, http.HandlerFunc(h.readyz)},
 	}
@@ -163,9 +165,35 @@ func New(cfg Config) (http.Handler, error) {
 		if err := h.setupGraph(); err != nil {
 			return nil, err
 		}
-		h.routes[RouteGraphMe] = route{RouteGraphMe, auth.Wrap(http.HandlerFunc(h.graphMe))}
+		graphAuth, err := h.authenticator(RouteGraphMe)
+		if err != nil {
+			return nil, err
+		}
+		h.routes[RouteGraphMe] = route{RouteGraphMe, graphAuth.Wrap(http.HandlerFunc(h.graphMe))}
 	}
 	return h, nil
+}
+
+// authenticator builds the middleware of one protected route, with the
+// route's own requirement when RouteRequire names it.
+func (h *handler) authenticator(route string) (*httpauth.Authenticator, error) {
+	c := &h.cfg
+	req, scope := c.Require, c.Scope
+	if rr, ok := c.RouteRequire[route]; ok {
+		req, scope = rr, ""
+	}
+	var obs httpauth.Observer
+	if c.Observer != nil {
+		obs = c.Observer
+	}
+	auth, err := httpauth.New(httpauth.Options{
+		Validator: c.Validator, Require: req, Scope: scope, Realm: c.Realm,
+		MaxTokenSize: c.MaxTokenSize, KeysRetryAfter: c.RetryAfter, Logger: c.Logger, Observer: obs,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return auth, nil
 }
 
 func (h *handler) setupGraph() error {

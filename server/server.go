@@ -15,6 +15,7 @@ import (
 
 	"github.com/entragate/entragate/config"
 	"github.com/entragate/entragate/gateway"
+	"github.com/entragate/entragate/httpauth"
 	"github.com/entragate/entragate/httpclient"
 	"github.com/entragate/entragate/keysource"
 	"github.com/entragate/entragate/metrics"
@@ -117,7 +118,7 @@ func New(opts Options) (*Server, error) {
 	s.Validator = v
 
 	gcfg := gateway.Config{
-		Validator: v, Require: cfg.Requirement(), Ready: s.ready, RetryAfter: k.RetryAfter,
+		Validator: v, Require: cfg.Requirement(), RouteRequire: routeRequirements(cfg), Ready: s.ready, RetryAfter: k.RetryAfter,
 		MaxTokenSize: cfg.Validation.MaxTokenSize, Logger: opts.Logger.With("component", "gateway"),
 		Observer: s.Metrics, Now: opts.Now,
 	}
@@ -223,3 +224,13 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // ready maps the key source status onto the gateway's readiness.
 func (s *Server) ready() gateway.ReadyStatus { return gateway.KeyReadiness(s.Keys.Status()) }
+
+// routeRequirements is each protected route's rule (Authorization.Routes,
+// else the default) for gateway.Config.RouteRequire.
+func routeRequirements(cfg *config.Config) map[string]httpauth.Authorizer {
+	m := map[string]httpauth.Authorizer{}
+	for route, req := range cfg.RouteRequirements() {
+		m[route] = req
+	}
+	return m
+}
