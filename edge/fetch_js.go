@@ -28,15 +28,15 @@ type FetchDoer struct {
 func (b *Bridge) Doer() *FetchDoer { return &FetchDoer{b: b} }
 
 // Do implements Doer. Redirects are not followed (the answer is returned as
-// is); bodies are capped; the request's context must carry a request id.
+// is); bodies are capped (an answer over MaxResponseBytes is returned with
+// a body that yields MaxResponseBytes+1 bytes then ErrBodyTooLarge); the
+// request's context must carry a request id.
 func (d *FetchDoer) Do(req *http.Request) (*http.Response, error) {
 	maxReq, maxResp, timeout := d.MaxRequestBytes, d.MaxResponseBytes, d.Timeout
 	if maxReq <= 0 {
 		maxReq = 64 << 10
 	}
-	if maxResp <= 0 || maxResp > 1<<20 {
-		maxResp = 1 << 20
-	}
+	maxResp = fetchCap(maxResp)
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
@@ -76,9 +76,6 @@ func (d *FetchDoer) Do(req *http.Request) (*http.Response, error) {
 	if !r.ok {
 		return nil, &FetchError{Host: req.URL.Host, Msg: r.err}
 	}
-	if r.truncated {
-		return nil, fmt.Errorf("edge: fetch %s: %w", req.URL.Host, ErrBodyTooLarge)
-	}
 	res := &http.Response{
 		Status:        strconv.Itoa(r.status) + " " + http.StatusText(r.status),
 		StatusCode:    r.status,
@@ -89,6 +86,12 @@ func (d *FetchDoer) Do(req *http.Request) (*http.Response, error) {
 		Body:          io.NopCloser(bytes.NewReader(r.body)),
 		ContentLength: int64(len(r.body)),
 		Request:       req,
+	}
+	if r.truncated {
+		// Over the cap: the answer is returned, and its body ends in
+		// ErrBodyTooLarge after the cap plus one byte, so callers detect
+		// the size as they do natively (not as a transport failure).
+		res.Body, res.ContentLength = newOverCapBody(r.body), -1
 	}
 	for _, h := range r.headers {
 		res.Header.Add(h[0], h[1])

@@ -13,6 +13,18 @@ import (
 	"github.com/entragate/entragate/validate"
 )
 
+// MaxFetchBytes is the shim's hard cap on an outbound answer's body. The
+// core's own caps (signing keys, Graph) are lowered to it, so that an answer
+// over it is reported exactly as natively ("exceeds the size limit").
+const MaxFetchBytes = 1 << 20
+
+func fetchCap(n int64) int64 {
+	if n <= 0 || n > MaxFetchBytes {
+		return MaxFetchBytes
+	}
+	return n
+}
+
 // Doer sends one HTTP request: FetchDoer at the edge, *http.Client in
 // native tests.
 type Doer interface {
@@ -61,7 +73,7 @@ func NewCore(s *Settings, d Deps) (*Core, error) {
 	keys, err := keysource.New(keysource.Config{
 		MetadataURL: meta, JWKSURL: jwks, Doer: d.Doer, Now: d.Now, Logger: d.Logger.With("component", "keysource"),
 		RefreshInterval: k.RefreshInterval, UnknownKidInterval: k.UnknownKidInterval, NegativeTTL: k.NegativeTTL,
-		MaxStale: k.MaxStale, FetchTimeout: k.FetchTimeout, MaxBytes: k.MaxBytes, AllowInsecureHTTP: k.AllowInsecureHTTP,
+		MaxStale: k.MaxStale, FetchTimeout: k.FetchTimeout, MaxBytes: fetchCap(k.MaxBytes), AllowInsecureHTTP: k.AllowInsecureHTTP,
 	})
 	if err != nil {
 		return nil, err
@@ -107,7 +119,7 @@ func NewCore(s *Settings, d Deps) (*Core, error) {
 		core.OBO = client
 		gc.OBO, gc.Graph = client, d.Doer
 		gc.GraphBaseURL, gc.GraphRelativePath, gc.GraphScopes = g.BaseUrl, g.RelativePath, g.Scopes
-		gc.GraphTimeout, gc.MaxGraphBytes = g.Timeout, g.MaxBodyBytes
+		gc.GraphTimeout, gc.MaxGraphBytes = g.Timeout, fetchCap(g.MaxBodyBytes)
 		gc.PerTenantOBO = c.MultiTenant()
 	}
 	h, err := gateway.New(gc)

@@ -57,6 +57,9 @@ type env struct {
 	bindings map[string]string
 	certPEM  string // the emulator's certificate when served over TLS
 	skew     *atomic.Int64
+	// intercept, when set, sees every request to the emulator first and
+	// answers it instead when it returns true (faults the emulator lacks).
+	intercept atomic.Pointer[func(http.ResponseWriter, *http.Request) bool]
 }
 
 func newEnv(t *testing.T, l2 string) *env { return newEnvTLS(t, l2, false) }
@@ -68,7 +71,14 @@ func newEnvTLS(t *testing.T, l2 string, useTLS bool) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(e.Handler())
+	ev := &env{emu: e, skew: skew}
+	emu := e.Handler()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f := ev.intercept.Load(); f != nil && (*f)(w, r) {
+			return
+		}
+		emu.ServeHTTP(w, r)
+	}))
 	certPEM := ""
 	if useTLS {
 		srv.StartTLS()
@@ -99,7 +109,8 @@ func newEnvTLS(t *testing.T, l2 string, useTLS bool) *env {
 		edge.BindCacheL2Timeout: "5s",
 		edge.BindRequiredScopes: emulator.DemoScope,
 	}
-	return &env{emu: e, srv: srv, bindings: b, certPEM: certPEM, skew: skew}
+	ev.srv, ev.bindings, ev.certPEM = srv, b, certPEM
+	return ev
 }
 
 // appToken is an app-only token of the demo daemon (client credentials).
