@@ -3,6 +3,7 @@ package edge
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,6 +61,8 @@ const (
 	BindCacheKind = "TOKENCACHE_L2"
 	// BindCacheKV names the KV namespace binding (default "TOKEN_CACHE").
 	BindCacheKV = "TOKENCACHE_KV_BINDING"
+	// DefaultKVBinding is the KV binding name when BindCacheKV is unset.
+	DefaultKVBinding = "TOKEN_CACHE"
 	// BindCacheName names the Cache API cache (default "" = caches.default).
 	BindCacheName = "TOKENCACHE_CACHE_NAME"
 	// BindCacheL2Timeout bounds one KV / Cache API operation (Go duration,
@@ -134,10 +137,24 @@ type Settings struct {
 	SealerCurrent string
 }
 
+// Runtime is what the Worker has bound besides text: the shim reports it
+// so that a missing store is a configuration problem, not a silently
+// disabled L2.
+type Runtime struct {
+	KV    []string // binding names of the bound KV namespaces
+	Cache bool     // the Cache API (caches) is available
+}
+
 // FromBindings maps the Worker's text bindings onto config.Config, applies
 // the native defaults and validation, and reports every problem at once.
-// Error messages name bindings, never their secret values.
-func FromBindings(env map[string]string) (*Settings, error) {
+// Error messages name bindings, never their secret values. The stores an
+// L2 needs are not checked (see FromWorker).
+func FromBindings(env map[string]string) (*Settings, error) { return FromWorker(env, nil) }
+
+// FromWorker is FromBindings that also checks, when rt is not nil, that
+// the store TOKENCACHE_L2 selects is bound: the KV namespace named by
+// TOKENCACHE_KV_BINDING, or the Cache API.
+func FromWorker(env map[string]string, rt *Runtime) (*Settings, error) {
 	var problems []string
 	bad := func(name, format string, args ...any) {
 		problems = append(problems, name+": "+fmt.Sprintf(format, args...))
@@ -262,9 +279,22 @@ func FromBindings(env map[string]string) (*Settings, error) {
 	}
 	s.KVBinding = get(BindCacheKV)
 	if s.KVBinding == "" {
-		s.KVBinding = "TOKEN_CACHE"
+		s.KVBinding = DefaultKVBinding
 	}
 	s.CacheName = get(BindCacheName)
+	if rt != nil {
+		switch s.L2 {
+		case L2KV:
+			if !slices.Contains(rt.KV, s.KVBinding) {
+				bad(BindCacheKV, "%s=kv but the Worker has no KV namespace bound as %q (bound: %s); check %s and kv_namespaces in wrangler.toml",
+					BindCacheKind, s.KVBinding, kvList(rt.KV), BindCacheKV)
+			}
+		case L2Cache:
+			if !rt.Cache {
+				bad(BindCacheKind, "cache but the Cache API is not available to the Worker")
+			}
+		}
+	}
 	s.L2Timeout = DefaultL2Timeout
 	dur(BindCacheL2Timeout, &s.L2Timeout)
 	if s.L2Timeout <= 0 || s.L2Timeout > time.Minute {
@@ -284,6 +314,18 @@ func FromBindings(env map[string]string) (*Settings, error) {
 		return nil, fmt.Errorf("%w: %s", ErrBindings, strings.Join(problems, "; "))
 	}
 	return s, nil
+}
+
+func kvList(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	sort.Strings(q)
+	return strings.Join(q, ", ")
 }
 
 // list splits a binding on commas and whitespace.

@@ -126,3 +126,50 @@ func TestFromBindingsNeverEchoesSecrets(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestFromWorkerChecksStores: with the Worker's runtime known, the store
+// TOKENCACHE_L2 selects must be bound; the problem is reported with the
+// others.
+func TestFromWorkerChecksStores(t *testing.T) {
+	key := base64.StdEncoding.EncodeToString(make([]byte, 32))
+	kv := with(baseEnv(), BindCacheKind, "kv", BindCacheKeys, "k1:"+key)
+	cache := with(baseEnv(), BindCacheKind, "cache", BindCacheKeys, "k1:"+key)
+	tests := []struct {
+		name    string
+		env     map[string]string
+		rt      *Runtime
+		wantErr []string
+	}{
+		{"kv bound", kv, &Runtime{KV: []string{"OTHER", DefaultKVBinding}}, nil},
+		{"kv runtime unknown", kv, nil, nil},
+		{"kv not bound", kv, &Runtime{Cache: true}, []string{BindCacheKV, `"TOKEN_CACHE"`, "bound: none"}},
+		{"kv misspelt", with(kv, BindCacheKV, "TOKEN_CAHCE"), &Runtime{KV: []string{"TOKEN_CACHE"}},
+			[]string{BindCacheKV, `"TOKEN_CAHCE"`, `bound: "TOKEN_CACHE"`}},
+		{"kv missing and another problem", with(kv, BindClockSkew, "5"), &Runtime{}, []string{BindCacheKV, BindClockSkew}},
+		{"cache available", cache, &Runtime{Cache: true}, nil},
+		{"cache missing", cache, &Runtime{KV: []string{"TOKEN_CACHE"}}, []string{BindCacheKind, "Cache API"}},
+		{"no l2 needs no store", baseEnv(), &Runtime{}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := FromWorker(tt.env, tt.rt)
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrBindings) {
+				t.Fatalf("err = %v", err)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), key) {
+				t.Error("error echoes the key")
+			}
+		})
+	}
+}

@@ -35,6 +35,8 @@ type Bridge struct {
 	opts Options
 	log  *slog.Logger
 
+	rt *Runtime // what the shim reported at init; nil if it did not
+
 	mu      sync.Mutex
 	handler http.Handler
 	nextOp  int64
@@ -96,7 +98,12 @@ func (b *Bridge) export(obj js.Value, name string, fn func(args []js.Value) any)
 	obj.Set(name, f)
 }
 
-// jsInit(env) -> "" or an error message (without secret values). A panic
+// Runtime returns what the shim reported of the Worker's non-text
+// bindings (KV namespaces, Cache API), or nil. Valid in Setup.
+func (b *Bridge) Runtime() *Runtime { return b.rt }
+
+// jsInit(env, runtime) -> "" or an error message (without secret values).
+// runtime is {kv: [binding names of KV namespaces], cache: bool}. A panic
 // in Setup is an error too, not a dead runtime.
 func (b *Bridge) jsInit(args []js.Value) (ret any) {
 	defer func() {
@@ -114,6 +121,15 @@ func (b *Bridge) jsInit(args []js.Value) (ret any) {
 				env[k] = v.String()
 			}
 		}
+	}
+	if len(args) > 1 && args[1].Type() == js.TypeObject {
+		rt := &Runtime{Cache: args[1].Get("cache").Truthy()}
+		if kv := args[1].Get("kv"); kv.Type() == js.TypeObject {
+			for i := 0; i < kv.Length(); i++ {
+				rt.KV = append(rt.KV, kv.Index(i).String())
+			}
+		}
+		b.rt = rt
 	}
 	if b.opts.Setup == nil {
 		return "no setup function"

@@ -186,18 +186,43 @@ func (e *env) native(t *testing.T) *httptest.Server {
 
 func (e *env) worker(t *testing.T, stateDir string) *workerdtest.Worker {
 	t.Helper()
+	w := e.startWorker(t, stateDir, []string{"TOKEN_CACHE"}, true)
+	cold := w.WaitReady(t, "/healthz", 30*time.Second)
+	t.Logf("cold start (workerd launch to first 200): %s", cold)
+	return w
+}
+
+// startWorker launches the gateway Worker with the given KV namespaces and
+// Cache API, without waiting for it.
+func (e *env) startWorker(t *testing.T, stateDir string, kv []string, cache bool) *workerdtest.Worker {
+	t.Helper()
 	bin := workerdtest.Binary(t, edgeDir)
 	r := build(t, "./edge/cmd/worker")
 	cfg := workerdtest.Config{
-		Workerd: bin, Dist: r.OutDir, Text: e.bindings, KV: []string{"TOKEN_CACHE"}, Cache: true, StateDir: stateDir,
+		Workerd: bin, Dist: r.OutDir, Text: e.bindings, KV: kv, Cache: cache, StateDir: stateDir,
 	}
 	if e.certPEM != "" {
 		cfg.TrustedCertsPEM = []string{e.certPEM}
 	}
-	w := workerdtest.Start(t, cfg)
-	cold := w.WaitReady(t, "/healthz", 30*time.Second)
-	t.Logf("cold start (workerd launch to first 200): %s", cold)
-	return w
+	return workerdtest.Start(t, cfg)
+}
+
+// firstAnswer polls path until workerd answers at all (any status).
+func firstAnswer(t *testing.T, w *workerdtest.Worker, path string) answer {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := client.Get(w.URL + path)
+		if err == nil {
+			body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+			res.Body.Close()
+			return answer{res.StatusCode, res.Header, body}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("workerd did not answer: %v\n%s", err, w.Logs())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func (e *env) oboRequests() float64 { return e.emu.TokenRequests("on_behalf_of", "") }

@@ -66,8 +66,12 @@ const host = {
   },
 };
 
-function startGo(env) {
-  if (api && go && !go.exited) return;
+function running() {
+  return !!(api && go && !go.exited);
+}
+
+function startGo(env, runtime) {
+  if (running()) return;
   api = null;
   initError = null;
   go = new Go();
@@ -89,7 +93,31 @@ function startGo(env) {
   g.run(instance).catch((err) => console.log("entragate: go runtime failed: " + err));
   delete globalThis.__entragateHost;
   if (!api) throw new Error("entragate: Go did not register");
-  initError = api.init(stringBindings(env)) || null;
+  initError = api.init(stringBindings(env), runtime) || null;
+}
+
+// runtimeBindings tells Go which stores are bound (names only), so that a
+// missing KV namespace or Cache API is a configuration error. It runs once
+// per Go instance, before startGo.
+async function runtimeBindings(env) {
+  const kv = [];
+  for (const [k, v] of Object.entries(env || {})) {
+    if (v && typeof v === "object" && typeof v.get === "function" && typeof v.put === "function" &&
+        typeof v.delete === "function" && typeof v.list === "function") kv.push(k);
+  }
+  let cache = typeof caches !== "undefined" && !!caches && !!caches.default && typeof caches.open === "function";
+  if (cache && String(env.TOKENCACHE_L2 || "").trim().toLowerCase() === "cache") {
+    // workerd without a cache backend has caches, but every call throws
+    // ("No Cache was configured"): probe once with a lookup (a miss).
+    try {
+      const name = String(env.TOKENCACHE_CACHE_NAME || "").trim();
+      const c = name ? await caches.open(name) : caches.default;
+      await c.match(cacheRequest("entragate-probe"));
+    } catch (err) {
+      cache = false;
+    }
+  }
+  return { kv, cache };
 }
 
 async function readBody(request) {
@@ -293,7 +321,10 @@ function sweep(now) {
 
 async function handle(request, env) {
   try {
-    startGo(env);
+    if (!running()) {
+      const runtime = await runtimeBindings(env);
+      startGo(env, runtime);
+    }
   } catch (err) {
     console.log("entragate: start failed: " + err);
     go = null;

@@ -19,7 +19,7 @@ func main() {
 }
 
 func setup(env map[string]string, b *edge.Bridge) (http.Handler, error) {
-	s, err := edge.FromBindings(env)
+	s, err := edge.FromWorker(env, b.Runtime())
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,71 @@
+package e2etest
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entragate/entragate/edge"
+	"github.com/entragate/entragate/edge/internal/workerdtest"
+)
+
+// refused checks that the Worker refuses its configuration as docs/edge.md
+// promises: 500 not_configured on the first request, the details (each of
+// want) in the Worker log, and no secret value in it.
+func refused(t *testing.T, e *env, kv []string, cache bool, want ...string) {
+	t.Helper()
+	w := e.startWorker(t, "", kv, cache)
+	a := firstAnswer(t, w, "/healthz")
+	var p struct{ Error string }
+	if a.Status != http.StatusInternalServerError || json.Unmarshal(a.Body, &p) != nil || p.Error != "not_configured" {
+		t.Fatalf("first request: %d %s", a.Status, a.Body)
+	}
+	logs := waitLog(w, want...)
+	for _, s := range want {
+		if !strings.Contains(logs, s) {
+			t.Errorf("worker log lacks %q:\n%s", s, logs)
+		}
+	}
+	for _, secret := range []string{e.bindings[edge.BindClientSecret], e.bindings[edge.BindCacheKeys]} {
+		if secret != "" && strings.Contains(logs, secret) {
+			t.Errorf("worker log echoes a secret:\n%s", logs)
+		}
+	}
+}
+
+// TestWorkerRefusesMissingStore: TOKENCACHE_L2=kv without the KV namespace
+// (not bound, or TOKENCACHE_KV_BINDING misspelt), or =cache without the
+// Cache API, is a configuration error, not a silently disabled L2.
+func TestWorkerRefusesMissingStore(t *testing.T) {
+	t.Run("kv not bound", func(t *testing.T) {
+		e := newEnv(t, edge.L2KV)
+		refused(t, e, nil, true, edge.BindCacheKV, "no KV namespace bound as", "TOKEN_CACHE")
+	})
+	t.Run("kv binding misspelt", func(t *testing.T) {
+		e := newEnv(t, edge.L2KV)
+		e.bindings[edge.BindCacheKV] = "TOKEN_CAHCE"
+		refused(t, e, []string{"TOKEN_CACHE"}, true, edge.BindCacheKV, "TOKEN_CAHCE")
+	})
+	t.Run("cache api missing", func(t *testing.T) {
+		e := newEnv(t, edge.L2Cache)
+		refused(t, e, []string{"TOKEN_CACHE"}, false, edge.BindCacheKind, "Cache API is not available")
+	})
+}
+
+// waitLog waits (at most 5 s) until the Worker's log holds every string in
+// want (workerd's output arrives after the answer), and returns it.
+func waitLog(w *workerdtest.Worker, want ...string) string {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		logs, all := w.Logs(), true
+		for _, s := range want {
+			all = all && strings.Contains(logs, s)
+		}
+		if all || time.Now().After(deadline) {
+			return logs
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
