@@ -48,6 +48,26 @@ func (h *handler) graphMe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, status, err := h.callGraph(ctx, tok.AccessToken)
+	if status == http.StatusUnauthorized && tok.FromCache {
+		// Graph rejected a cached token (signing key retired, token
+		// revoked, ...): drop it and retry once with a fresh one. A fresh
+		// token is never FromCache, so this cannot loop.
+		first := err
+		if tok, err = h.refreshToken(ctx, oreq); err != nil {
+			h.retried(r, GraphRetryOBOErr, first)
+			h.oboFailure(w, r, err)
+			return
+		}
+		body, status, err = h.callGraph(ctx, tok.AccessToken)
+		switch {
+		case err == nil:
+			h.retried(r, GraphRetrySuccess, first)
+		case status == http.StatusUnauthorized:
+			h.retried(r, GraphRetryRejected, first)
+		default:
+			h.retried(r, GraphRetryGraphErr, first)
+		}
+	}
 	if err != nil {
 		h.graphFailure(w, r, status, err)
 		return
@@ -56,6 +76,45 @@ func (h *handler) graphMe(w http.ResponseWriter, r *http.Request) {
 		Claims        json.RawMessage `json:"claims"`
 		GraphResponse json.RawMessage `json:"graphResponse"`
 	}{res.Claims, body})
+}
+
+// Graph retry outcomes (GraphRetryObserver).
+const (
+	GraphRetrySuccess  = "success"   // Graph accepted the fresh token
+	GraphRetryRejected = "rejected"  // Graph answered 401 again: 502
+	GraphRetryGraphErr = "graph_err" // Graph failed otherwise on the retry
+	GraphRetryOBOErr   = "obo_err"   // no fresh token: answered as an OBO failure
+)
+
+// GraphRetryObserver is optionally implemented by Config.Observer: it
+// counts the retries of /graph/me after Graph answered 401 to a cached
+// OBO token, by outcome (GraphRetry* constants).
+type GraphRetryObserver interface {
+	GraphTokenRetry(outcome string)
+}
+
+// refreshToken invalidates the cached token of oreq (when the OBO supports
+// it) and acquires a fresh one (obo.Request.ForceRefresh: past the cache,
+// still through single flight).
+func (h *handler) refreshToken(ctx context.Context, oreq obo.Request) (*obo.Token, error) {
+	if inv, ok := h.cfg.OBO.(obo.Invalidator); ok {
+		inv.Invalidate(ctx, oreq)
+	}
+	oreq.ForceRefresh = true
+	tok, err := h.cfg.OBO.Token(ctx, oreq)
+	if err == nil && (tok == nil || tok.AccessToken == "") {
+		err = fmt.Errorf("%w: empty token", obo.ErrMalformedResponse)
+	}
+	return tok, err
+}
+
+func (h *handler) retried(r *http.Request, outcome string, first error) {
+	h.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo,
+		"Microsoft Graph rejected a cached OBO token; invalidated it and retried once with a fresh token",
+		slog.String("outcome", outcome), slog.String("first_error", first.Error()))
+	if o, ok := h.cfg.Observer.(GraphRetryObserver); ok {
+		o.GraphTokenRetry(outcome)
+	}
 }
 
 // Graph failures.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,31 +35,27 @@ func (c *Client) Token(ctx context.Context, req Request) (*Token, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, ctxErr(err)
 	}
-	tenant := c.tenant
-	if req.TenantID != "" {
-		tenant = req.TenantID
-	}
-	scopes, err := checkRequest(req, tenant)
+	key, tenant, scopes, err := c.prepare(&req)
 	if err != nil {
 		return nil, err
 	}
-	if req.Claims, err = mergeCapabilities(req.Claims, c.caps); err != nil {
-		return nil, err
-	}
-	ah := req.AssertionSHA256
-	if ah == ([32]byte{}) {
-		ah = assertionHash(req.Assertion)
-	}
-	key := cacheKey(c.instance, tenant, c.clientID, ah, scopes, req.Claims)
-	if tok := c.lookup(ctx, c.l1, key, c.now()); tok != nil {
-		c.obs.CacheLookup("l1")
-		return tok, nil
+	if !req.ForceRefresh {
+		if tok := c.lookup(ctx, c.l1, key, c.now()); tok != nil {
+			c.obs.CacheLookup("l1")
+			return tok, nil
+		}
 	}
 	if te := c.throttle.check(key, c.now()); te != nil {
 		c.obs.TokenRequest("throttled_local", 0)
 		return nil, te
 	}
-	cl, leader := c.flight.join(key)
+	// Forced refreshes merge only with each other: a normal flight may
+	// serve the very entry the caller wants replaced.
+	fkey := key
+	if req.ForceRefresh {
+		fkey = key + forceFlightSuffix
+	}
+	cl, leader := c.flight.join(fkey)
 	if !leader {
 		c.obs.SingleFlightMerge()
 		select {
@@ -70,11 +67,77 @@ func (c *Client) Token(ctx context.Context, req Request) (*Token, error) {
 	}
 	// Leader: the shared work must not die with this caller's context.
 	tok, err := c.fill(context.WithoutCancel(ctx), key, tenant, scopes, req)
-	c.flight.finish(key, cl, tok, err)
+	c.flight.finish(fkey, cl, tok, err)
 	if cerr := ctx.Err(); cerr != nil {
 		return nil, ctxErr(cerr)
 	}
 	return copyToken(tok), copyErr(err)
+}
+
+// forceFlightSuffix separates forced refreshes from normal lookups in the
+// single-flight map (cache keys are hex: no collision).
+const forceFlightSuffix = "|refresh"
+
+// prepare checks req, merges the client capabilities into req.Claims and
+// returns the cache key, the tenant and the normalized scopes: the one key
+// derivation shared by Token and Invalidate.
+func (c *Client) prepare(req *Request) (key, tenant string, scopes []string, err error) {
+	tenant = c.tenant
+	if req.TenantID != "" {
+		tenant = req.TenantID
+	}
+	scopes, err = checkRequest(*req, tenant)
+	if err != nil {
+		return "", "", nil, err
+	}
+	if req.Claims, err = mergeCapabilities(req.Claims, c.caps); err != nil {
+		return "", "", nil, err
+	}
+	ah := req.AssertionSHA256
+	if ah == ([32]byte{}) {
+		ah = assertionHash(req.Assertion)
+	}
+	return cacheKey(c.instance, tenant, c.clientID, ah, scopes, req.Claims), tenant, scopes, nil
+}
+
+// Invalidate drops req's cached token from L1 and L2 (the same key as
+// Token; ForceRefresh is ignored), e.g. after the downstream API rejected
+// it. L2 is cleared only if it supports deletion (CacheDeleter); an L2
+// failure is counted (Observer.L2Error("delete")) and logged like the
+// others. A request Token would refuse has no entry: nothing to do. It
+// does not wait on a request in flight; follow it with a ForceRefresh
+// Token call to replace the entry.
+func (c *Client) Invalidate(ctx context.Context, req Request) {
+	key, _, _, err := c.prepare(&req)
+	if err != nil {
+		return
+	}
+	ctx = context.WithoutCancel(ctx) // a stale entry must go even if the caller left
+	if err := deleteFrom(ctx, c.l1, key); err != nil {
+		c.log.LogAttrs(ctx, slog.LevelWarn, "obo L1 delete failed", slog.String("error", err.Error()))
+	}
+	if c.l2 != nil {
+		lctx, lcancel := context.WithTimeout(ctx, c.l2Timeout)
+		err := deleteFrom(lctx, c.l2, key)
+		lcancel()
+		if err != nil {
+			c.l2Failed("delete", err)
+		}
+	}
+}
+
+// deleteFrom removes key from cache if it can delete (either Delete
+// shape); a cache that cannot is left alone (a forced refresh overwrites).
+func deleteFrom(ctx context.Context, cache Cache, key string) error {
+	switch d := cache.(type) {
+	case CacheDeleter:
+		return d.Delete(ctx, key)
+	case interface {
+		Delete(ctx context.Context, key string)
+	}:
+		d.Delete(ctx, key)
+	}
+	return nil
 }
 
 // fill runs under single flight: L1 again, L2, then the token endpoint.
@@ -82,24 +145,9 @@ func (c *Client) fill(ctx context.Context, key, tenant string, scopes []string, 
 	if !compactJWT(req.Assertion, MaxAssertionBytes) {
 		return nil, fmt.Errorf("%w: assertion is not a compact JWT", ErrInvalidRequest)
 	}
-	if tok := c.lookup(ctx, c.l1, key, c.now()); tok != nil {
-		c.obs.CacheLookup("l1")
-		return tok, nil
-	}
-	if c.l2 != nil {
-		lctx, lcancel := context.WithTimeout(ctx, c.l2Timeout)
-		v, ok, err := c.l2.Get(lctx, key)
-		lcancel()
-		if err != nil {
-			c.l2Failed("get", err)
-		} else if ok {
-			if e, err := decodeEntry(v); err != nil {
-				c.l2Failed("decode", err)
-			} else if c.usable(e, c.now()) {
-				c.obs.CacheLookup("l2")
-				_ = c.l1.Set(ctx, key, v, e.tok.ExpiresAt)
-				return &e.tok, nil
-			}
+	if !req.ForceRefresh { // a forced refresh skips both levels
+		if tok := c.cached(ctx, key); tok != nil {
+			return tok, nil
 		}
 	}
 	c.obs.CacheLookup("miss")
@@ -133,6 +181,38 @@ func (c *Client) fill(ctx context.Context, key, tenant string, scopes []string, 
 	return &e.tok, nil
 }
 
+// cached returns a usable token from L1 again, else L2 (filling L1), or
+// nil, and counts the hit.
+func (c *Client) cached(ctx context.Context, key string) *Token {
+	if tok := c.lookup(ctx, c.l1, key, c.now()); tok != nil {
+		c.obs.CacheLookup("l1")
+		return tok
+	}
+	if c.l2 == nil {
+		return nil
+	}
+	lctx, lcancel := context.WithTimeout(ctx, c.l2Timeout)
+	v, ok, err := c.l2.Get(lctx, key)
+	lcancel()
+	switch {
+	case err != nil:
+		c.l2Failed("get", err)
+	case ok:
+		e, err := decodeEntry(v)
+		if err != nil {
+			c.l2Failed("decode", err)
+			return nil
+		}
+		if c.usable(e, c.now()) {
+			c.obs.CacheLookup("l2")
+			_ = c.l1.Set(ctx, key, v, e.tok.ExpiresAt)
+			e.tok.FromCache = true
+			return &e.tok
+		}
+	}
+	return nil
+}
+
 // lookup returns a usable token from cache, or nil.
 func (c *Client) lookup(ctx context.Context, cache Cache, key string, now time.Time) *Token {
 	v, ok, err := cache.Get(ctx, key)
@@ -143,6 +223,7 @@ func (c *Client) lookup(ctx context.Context, cache Cache, key string, now time.T
 	if err != nil || !c.usable(e, now) {
 		return nil
 	}
+	e.tok.FromCache = true
 	return &e.tok
 }
 

@@ -39,6 +39,14 @@ type Cache interface {
 	Set(ctx context.Context, key string, value []byte, expiresAt time.Time) error
 }
 
+// CacheDeleter is optionally implemented by a Cache that can drop one
+// entry (rediscache.Cache); Client.Invalidate uses it. tokencache.Memory's
+// Delete (no error result) is used too. A Cache without Delete keeps the
+// entry until a forced refresh overwrites it or it expires.
+type CacheDeleter interface {
+	Delete(ctx context.Context, key string) error
+}
+
 // Observer receives metrics events. All methods must be cheap and safe for
 // concurrent use. A nil Observer is allowed.
 type Observer interface {
@@ -50,7 +58,7 @@ type Observer interface {
 	CacheLookup(level string)
 	// SingleFlightMerge: a caller waited on an identical request in flight.
 	SingleFlightMerge()
-	// L2Error: an L2 operation ("get", "set", "decode") failed; the request
+	// L2Error: an L2 operation ("get", "set", "decode", "delete") failed; the request
 	// went on without it.
 	L2Error(op string)
 }

@@ -35,6 +35,12 @@ type Request struct {
 	// hit does not hash the token again. Zero: computed here. It must be
 	// the hash of this very Assertion: it is the cache key's user part.
 	AssertionSHA256 [32]byte
+	// ForceRefresh skips L1 and L2 and asks the token endpoint, e.g. after
+	// the downstream API rejected a cached token (see Client.Invalidate).
+	// Identical forced requests in flight still share one round trip (they
+	// never share a normal lookup's result), a remembered Retry-After still
+	// applies, and a cacheable answer replaces the cached entry.
+	ForceRefresh bool
 }
 
 // Token is a downstream access token.
@@ -43,11 +49,20 @@ type Token struct {
 	TokenType   string
 	Scope       string
 	ExpiresAt   time.Time
+	// FromCache reports that the token was served from L1 or L2 (not
+	// obtained from the token endpoint for this call or its single flight).
+	FromCache bool
 }
 
 // Acquirer is what consumers need; *Client implements it.
 type Acquirer interface {
 	Token(ctx context.Context, req Request) (*Token, error)
+}
+
+// Invalidator drops the cached token of a request; *Client implements it.
+// Consumers check for it with a type assertion on their Acquirer.
+type Invalidator interface {
+	Invalidate(ctx context.Context, req Request)
 }
 
 // TokenError is the token endpoint's refusal, kept as Entra sent it

@@ -207,6 +207,22 @@ func (c *Cache) Set(ctx context.Context, key string, value []byte, expiresAt tim
 	return nil
 }
 
+// Delete removes key (a DEL of its hashed Redis key), bounded by the op
+// timeout, like Set; while the breaker is open it fails fast. A missing key
+// is not an error. It implements obo.CacheDeleter (Client.Invalidate).
+func (c *Cache) Delete(ctx context.Context, key string) error {
+	if err := c.br.allow(c.now()); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opTimeout)
+	defer cancel()
+	if err := c.rdb.Del(ctx, c.redisKey(key)).Err(); err != nil {
+		return c.failed("delete", err)
+	}
+	c.br.success()
+	return nil
+}
+
 // Ping checks Redis (bounded by the op timeout), e.g. for readiness.
 func (c *Cache) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, c.opTimeout)
