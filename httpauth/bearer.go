@@ -24,6 +24,8 @@ const DefaultMaxTokenSize = 16384
 // exactly one such header, checks the size cap before anything else,
 // matches the scheme case-insensitively, and checks the RFC 6750 b64token
 // syntax. A header with another scheme (Basic, ...) yields ErrNoToken.
+// Two headers folded into one comma-separated value ("Bearer a, Bearer b",
+// or "Basic x, Bearer y") count as two: ErrMultipleHeader.
 func ExtractBearer(r *http.Request, maxSize int) (string, error) {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxTokenSize
@@ -44,7 +46,15 @@ func ExtractBearer(r *http.Request, maxSize int) (string, error) {
 	v := strings.TrimLeft(vals[0], " \t")
 	scheme, rest, _ := strings.Cut(v, " ")
 	if !strings.EqualFold(scheme, "Bearer") {
+		if foldedBearer(v) {
+			return "", ErrMultipleHeader
+		}
 		return "", ErrNoToken
+	}
+	if strings.IndexByte(rest, ',') >= 0 {
+		// A b64token never holds ',': two headers folded into one by a
+		// proxy ("Bearer a, Bearer b"), refused like two headers.
+		return "", ErrMultipleHeader
 	}
 	tok := strings.Trim(rest, " \t")
 	if tok == "" {
@@ -54,6 +64,24 @@ func ExtractBearer(r *http.Request, maxSize int) (string, error) {
 		return "", ErrBadTokenChars
 	}
 	return tok, nil
+}
+
+// foldedBearer reports whether a header whose first scheme is not Bearer
+// holds, after a comma, another credential with the Bearer scheme (auth
+// params of schemes like Digest also follow commas, but never start with
+// "Bearer" and a space).
+func foldedBearer(v string) bool {
+	for {
+		i := strings.IndexByte(v, ',')
+		if i < 0 {
+			return false
+		}
+		v = strings.TrimLeft(v[i+1:], " \t")
+		if len(v) >= len("Bearer") && strings.EqualFold(v[:len("Bearer")], "Bearer") &&
+			(len(v) == len("Bearer") || v[len("Bearer")] == ' ' || v[len("Bearer")] == '\t' || v[len("Bearer")] == ',') {
+			return true
+		}
+	}
 }
 
 // isB64Token reports whether s matches RFC 6750's

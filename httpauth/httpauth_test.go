@@ -73,6 +73,11 @@ func TestMiddleware(t *testing.T) {
 		{"basic scheme", []string{"Basic Zm9vOmJhcg=="}, nil, 401, "Bearer", "", false, ReasonNoToken},
 		{"empty", []string{"Bearer "}, nil, 400, `Bearer error="invalid_request", error_description="empty bearer token."`, "invalid_request", false, ReasonInvalidRequest},
 		{"two headers", []string{"Bearer good", "Bearer good"}, nil, 400, `Bearer error="invalid_request", error_description="more than one Authorization header."`, "invalid_request", false, ReasonInvalidRequest},
+		{"folded headers", []string{"Bearer good, Bearer good"}, nil, 400, `Bearer error="invalid_request", error_description="more than one Authorization header."`, "invalid_request", false, ReasonInvalidRequest},
+		{"folded without space", []string{"Bearer good,Bearer good"}, nil, 400, `Bearer error="invalid_request", error_description="more than one Authorization header."`, "invalid_request", false, ReasonInvalidRequest},
+		{"folded other token", []string{"Bearer good, Bearer zzz"}, nil, 400, `Bearer error="invalid_request", error_description="more than one Authorization header."`, "invalid_request", false, ReasonInvalidRequest},
+		{"folded basic first", []string{"Basic Zm9vOmJhcg==, Bearer good"}, nil, 400, `Bearer error="invalid_request", error_description="more than one Authorization header."`, "invalid_request", false, ReasonInvalidRequest},
+		{"folded basic second", []string{"Bearer good, Basic Zm9vOmJhcg=="}, nil, 400, `Bearer error="invalid_request", error_description="more than one Authorization header."`, "invalid_request", false, ReasonInvalidRequest},
 		{"too large", []string{"Bearer " + strings.Repeat("a", 20000)}, nil, 401, `Bearer error="invalid_token", error_description="token_too_large: the Authorization header exceeds the size limit."`, "invalid_token", false, "token_too_large"},
 		{"bad chars", []string{"Bearer a\"b"}, nil, 401, `Bearer error="invalid_token", error_description="malformed: the bearer token holds characters a token cannot contain."`, "invalid_token", false, "malformed"},
 		{"unknown sig", []string{"Bearer zzz"}, nil, 401, `Bearer error="invalid_token", error_description="signature_invalid: the signature does not verify."`, "invalid_token", false, "signature_invalid"},
@@ -161,6 +166,49 @@ func TestRequirementScopeHint(t *testing.T) {
 type reqAdapter struct{ validate.Requirement }
 
 func (reqAdapter) Check(*validate.Result) error { return nil }
+
+// TestExtractBearerFolded: a comma-folded Authorization value holding more
+// than one credential is refused like two headers; other values keep
+// their answer.
+func TestExtractBearerFolded(t *testing.T) {
+	tests := []struct {
+		name    string
+		headers []string
+		tok     string
+		err     error
+	}{
+		{"single", []string{"Bearer abc.def.ghi"}, "abc.def.ghi", nil},
+		{"folded two bearers", []string{"Bearer a.b.c, Bearer d.e.f"}, "", ErrMultipleHeader},
+		{"folded, no space", []string{"Bearer a.b.c,Bearer d.e.f"}, "", ErrMultipleHeader},
+		{"folded, lower case", []string{"bearer a.b.c, bearer d.e.f"}, "", ErrMultipleHeader},
+		{"folded, tab", []string{"Bearer a.b.c,\tBearer d.e.f"}, "", ErrMultipleHeader},
+		{"folded, same token", []string{"Bearer a.b.c, Bearer a.b.c"}, "", ErrMultipleHeader},
+		{"folded, three", []string{"Bearer a, Bearer b, Bearer c"}, "", ErrMultipleHeader},
+		{"comma inside token", []string{"Bearer a,b"}, "", ErrMultipleHeader},
+		{"trailing comma", []string{"Bearer a.b.c,"}, "", ErrMultipleHeader},
+		{"bearer then basic", []string{"Bearer a.b.c, Basic Zm9v"}, "", ErrMultipleHeader},
+		{"basic then bearer", []string{"Basic Zm9v, Bearer a.b.c"}, "", ErrMultipleHeader},
+		{"basic then empty bearer", []string{"Basic Zm9v, Bearer"}, "", ErrMultipleHeader},
+		{"empty bearer then bearer", []string{"Bearer, Bearer a.b.c"}, "", ErrMultipleHeader},
+		{"folded and a second header", []string{"Bearer a, Bearer b", "Bearer c"}, "", ErrMultipleHeader},
+		{"digest params", []string{`Digest username="a", realm="b", nonce="c"`}, "", ErrNoToken},
+		{"basic then bearerish param", []string{"Basic Zm9v, BearerX y"}, "", ErrNoToken},
+		{"basic only", []string{"Basic Zm9v"}, "", ErrNoToken},
+		{"folded too large", []string{"Bearer " + strings.Repeat("a", 40) + ", Bearer " + strings.Repeat("b", 40)}, "", ErrHeaderTooLarge},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			for _, h := range tc.headers {
+				r.Header.Add("Authorization", h)
+			}
+			tok, err := ExtractBearer(r, 64)
+			if tok != tc.tok || !errors.Is(err, tc.err) || (tc.err == nil) != (err == nil) {
+				t.Fatalf("got %q, %v; want %q, %v", tok, err, tc.tok, tc.err)
+			}
+		})
+	}
+}
 
 func FuzzExtractBearer(f *testing.F) {
 	for _, s := range []string{"Bearer abc.def.ghi", "bearer   x==", "Basic x", "Bearer", "Bearer a=b", "", "Bearer \t tok \t"} {
