@@ -74,11 +74,13 @@ const (
 	BindCacheKeys = "TOKENCACHE_ENCRYPTION_KEYS"
 
 	BindLogLevel = "LOGGING_LEVEL" // Logging.Level
-	// BindRequestTimeout (milliseconds) is read by the JS shim: the whole
-	// request budget, after which Go's context is cancelled and 504 sent.
+	// BindRequestTimeout (whole milliseconds, 1 to 30000) is the request
+	// budget, after which Go's context is cancelled and 504 sent. The JS
+	// shim reads it with the same rules; FromWorker refuses other values.
 	BindRequestTimeout = "EDGE_REQUEST_TIMEOUT_MS"
-	// BindDebugStats ("true") makes the shim answer GET /_edge/stats with
-	// goroutine and request counts (tests; off by default).
+	// BindDebugStats (a boolean as strconv.ParseBool reads it: true, TRUE,
+	// 1, false, ...) makes the shim answer GET /_edge/stats with goroutine
+	// and request counts (tests; off by default).
 	BindDebugStats = "EDGE_DEBUG_STATS"
 )
 
@@ -119,6 +121,13 @@ const (
 // is more generous than the native Redis default.
 const DefaultL2Timeout = time.Second
 
+// DefaultRequestTimeout and MaxRequestTimeout bound BindRequestTimeout
+// (the shim's default and the bridge's cap).
+const (
+	DefaultRequestTimeout = 15 * time.Second
+	MaxRequestTimeout     = 30 * time.Second
+)
+
 // ErrBindings wraps every configuration problem found in the bindings.
 var ErrBindings = errors.New("edge: invalid bindings")
 
@@ -132,6 +141,10 @@ type Settings struct {
 	KVBinding    string
 	L2Timeout    time.Duration
 	CacheName    string
+	// RequestTimeout and DebugStats are EDGE_REQUEST_TIMEOUT_MS and
+	// EDGE_DEBUG_STATS, validated here, applied by the shim.
+	RequestTimeout time.Duration
+	DebugStats     bool
 	// SealerKeys and SealerCurrent come from TOKENCACHE_ENCRYPTION_KEYS.
 	SealerKeys    map[string][]byte
 	SealerCurrent string
@@ -299,6 +312,19 @@ func FromWorker(env map[string]string, rt *Runtime) (*Settings, error) {
 	dur(BindCacheL2Timeout, &s.L2Timeout)
 	if s.L2Timeout <= 0 || s.L2Timeout > time.Minute {
 		bad(BindCacheL2Timeout, "must be between 1ms and 1m")
+	}
+
+	s.RequestTimeout = DefaultRequestTimeout
+	if v := get(BindRequestTimeout); v != "" {
+		ms, err := strconv.ParseUint(v, 10, 32)
+		if err != nil || ms < 1 || time.Duration(ms)*time.Millisecond > MaxRequestTimeout {
+			bad(BindRequestTimeout, "%q is not a whole number of milliseconds from 1 to %d", v, MaxRequestTimeout.Milliseconds())
+		} else {
+			s.RequestTimeout = time.Duration(ms) * time.Millisecond
+		}
+	}
+	if b := boolean(BindDebugStats); b != nil {
+		s.DebugStats = *b
 	}
 
 	c.SetDefaults()

@@ -173,3 +173,26 @@ func TestFromWorkerChecksStores(t *testing.T) {
 		})
 	}
 }
+
+// TestEdgeRuntimeBindings: EDGE_REQUEST_TIMEOUT_MS and EDGE_DEBUG_STATS
+// (applied by the shim) are validated like every other binding.
+func TestEdgeRuntimeBindings(t *testing.T) {
+	s, err := FromBindings(baseEnv())
+	if err != nil || s.RequestTimeout != DefaultRequestTimeout || s.DebugStats {
+		t.Fatalf("defaults: %v %v %v", s, err, err)
+	}
+	s, err = FromBindings(with(baseEnv(), BindRequestTimeout, " 30000 ", BindDebugStats, "TRUE"))
+	if err != nil || s.RequestTimeout != 30*time.Second || !s.DebugStats {
+		t.Fatalf("valid: %+v %v", s, err)
+	}
+	for _, v := range []string{"2s", "0", "-5", "1.5", "30001", "1e4", "fifteen"} {
+		if _, err := FromBindings(with(baseEnv(), BindRequestTimeout, v)); err == nil || !strings.Contains(err.Error(), BindRequestTimeout) {
+			t.Errorf("%s=%q: %v", BindRequestTimeout, v, err)
+		}
+	}
+	for _, v := range []string{"yes", "on", "tRUE"} {
+		if _, err := FromBindings(with(baseEnv(), BindDebugStats, v)); err == nil || !strings.Contains(err.Error(), BindDebugStats) {
+			t.Errorf("%s=%q: %v", BindDebugStats, v, err)
+		}
+	}
+}

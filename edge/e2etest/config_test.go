@@ -69,3 +69,26 @@ func waitLog(w *workerdtest.Worker, want ...string) string {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestWorkerRefusesBadRuntimeBindings: the bindings the shim applies are
+// validated too (no silent fallback to the default budget).
+func TestWorkerRefusesBadRuntimeBindings(t *testing.T) {
+	t.Run("request timeout 2s", func(t *testing.T) {
+		e := newEnv(t, edge.L2None)
+		e.bindings[edge.BindRequestTimeout] = "2s"
+		refused(t, e, nil, false, edge.BindRequestTimeout, "2s")
+	})
+	t.Run("debug stats yes", func(t *testing.T) {
+		e := newEnv(t, edge.L2None)
+		e.bindings[edge.BindDebugStats] = "yes"
+		refused(t, e, nil, false, edge.BindDebugStats)
+	})
+	t.Run("debug stats TRUE", func(t *testing.T) {
+		e := newEnv(t, edge.L2None)
+		e.bindings[edge.BindDebugStats] = "TRUE"
+		w := e.startWorker(t, "", nil, false)
+		if a := firstAnswer(t, w, "/_edge/stats"); a.Status != 200 || !strings.Contains(string(a.Body), "goroutines") {
+			t.Fatalf("/_edge/stats = %d %s", a.Status, a.Body)
+		}
+	})
+}

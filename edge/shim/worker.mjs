@@ -18,6 +18,7 @@ import wasmModule from "./worker.wasm";
 const MAX_REQUEST_BODY = 64 * 1024; // bytes accepted from clients
 const MAX_FETCH_BODY = 1024 * 1024; // hard cap on any outbound answer
 const DEFAULT_TIMEOUT_MS = 15000; // whole-request budget (EDGE_REQUEST_TIMEOUT_MS)
+const MAX_TIMEOUT_MS = 30000; // the most EDGE_REQUEST_TIMEOUT_MS may ask (Go's cap too)
 const CANCEL_GRACE_MS = 1000; // after cancelling Go, wait this long for its answer
 const TICK_MIN_MS = 1;
 const TICK_MAX_MS = 20;
@@ -118,6 +119,22 @@ async function runtimeBindings(env) {
     }
   }
   return { kv, cache };
+}
+
+// requestTimeoutMs and debugStats read EDGE_REQUEST_TIMEOUT_MS and
+// EDGE_DEBUG_STATS by the rules of edge.FromWorker, which refuses (500
+// not_configured) any value they would not take; the defaults here only
+// apply to Workers that do not validate their bindings (the test Worker).
+function requestTimeoutMs(env) {
+  const v = String(env.EDGE_REQUEST_TIMEOUT_MS || "").trim();
+  if (!/^[0-9]+$/.test(v)) return DEFAULT_TIMEOUT_MS;
+  const ms = Number(v);
+  return ms >= 1 && ms <= MAX_TIMEOUT_MS ? ms : DEFAULT_TIMEOUT_MS;
+}
+
+function debugStats(env) {
+  // strconv.ParseBool's true values
+  return ["1", "t", "T", "TRUE", "true", "True"].includes(String(env.EDGE_DEBUG_STATS || "").trim());
 }
 
 async function readBody(request) {
@@ -335,7 +352,7 @@ async function handle(request, env) {
     console.log("entragate: configuration refused: " + initError);
     return problem(500, "Internal Server Error", "not_configured", "The gateway is misconfigured; see the Worker logs.");
   }
-  if (env.EDGE_DEBUG_STATS === "true" && new URL(request.url).pathname === "/_edge/stats") {
+  if (debugStats(env) && new URL(request.url).pathname === "/_edge/stats") {
     // Load figures for tests (off unless the binding says "true"): goroutines, open requests, operations.
     const st = api.stats();
     return new Response(JSON.stringify({ goroutines: st.goroutines, requests: st.requests, ops: st.ops, slots: slots.size }), {
@@ -348,7 +365,7 @@ async function handle(request, env) {
   } catch (err) {
     return problem(413, "Payload Too Large", "invalid_request", "The request body is too large.");
   }
-  const timeoutMs = Number(env.EDGE_REQUEST_TIMEOUT_MS) > 0 ? Number(env.EDGE_REQUEST_TIMEOUT_MS) : DEFAULT_TIMEOUT_MS;
+  const timeoutMs = requestTimeoutMs(env);
   const now = Date.now();
   sweep(now);
   const id = nextRequestId++;
