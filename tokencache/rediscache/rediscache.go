@@ -261,7 +261,7 @@ func (c *Cache) Close() error {
 func (c *Cache) failed(op string, err error) error {
 	if opened := c.br.failure(c.now()); opened {
 		c.log.LogAttrs(context.Background(), slog.LevelWarn, "rediscache: circuit opened; skipping Redis",
-			slog.String("op", op), slog.Duration("cooldown", c.br.cooldown), slog.String("error", safeErr(err)))
+			slog.String("op", op), slog.String("cooldown", c.br.cooldown.String()), slog.String("error", safeErr(err)))
 	}
 	return fmt.Errorf("%w: %s: %s", ErrUnavailable, op, safeErr(err))
 }
