@@ -40,6 +40,7 @@ type Metrics struct {
 	oboCache    *prometheus.CounterVec
 	oboMerges   prometheus.Counter
 	oboL2Errors *prometheus.CounterVec
+	graphRetry  *prometheus.CounterVec
 }
 
 // Options tunes New.
@@ -85,9 +86,11 @@ func New(opts Options) *Metrics {
 			Help: "OBO calls that waited on an identical request in flight."}),
 		oboL2Errors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "obo_l2_errors_total",
 			Help: "Failed L2 (Redis) cache operations by operation."}, []string{"op"}),
+		graphRetry: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "graph_token_retries_total",
+			Help: "Cached OBO tokens Microsoft Graph rejected (401), invalidated and retried once, by outcome."}, []string{"outcome"}),
 	}
 	reg.MustRegister(m.requests, m.duration, m.refusals, m.keyFetches, m.keyFetchDur, m.keySetSize, m.keySetFetched,
-		m.unknownKids, m.negativeHits, m.oboRequests, m.oboDuration, m.oboCache, m.oboMerges, m.oboL2Errors)
+		m.unknownKids, m.negativeHits, m.oboRequests, m.oboDuration, m.oboCache, m.oboMerges, m.oboL2Errors, m.graphRetry)
 	return m
 }
 
@@ -186,6 +189,11 @@ func (m *Metrics) CacheLookup(level string) { m.oboCache.WithLabelValues(bounded
 
 // SingleFlightMerge implements obo.Observer.
 func (m *Metrics) SingleFlightMerge() { m.oboMerges.Inc() }
+
+// GraphTokenRetry counts a cached OBO token that Graph rejected (gateway.GraphRetryObserver).
+func (m *Metrics) GraphTokenRetry(outcome string) {
+	m.graphRetry.WithLabelValues(bounded(outcome, 32)).Inc()
+}
 
 // L2Error implements obo.Observer.
 func (m *Metrics) L2Error(op string) { m.oboL2Errors.WithLabelValues(bounded(op, 16)).Inc() }

@@ -74,3 +74,14 @@ func TestMetrics(t *testing.T) {
 		t.Error("runtime collectors missing")
 	}
 }
+
+func TestGraphTokenRetryCounted(t *testing.T) {
+	m := New(Options{})
+	var _ gateway.GraphRetryObserver = m
+	m.GraphTokenRetry("ok")
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `entragate_graph_token_retries_total{outcome="ok"} 1`) {
+		t.Fatal("graph token retry not exported")
+	}
+}
