@@ -12,7 +12,7 @@ func errorAttrs(err error, key string) []slog.Attr {
 	attrs := []slog.Attr{slog.String("kind", KindOf(err).String()), slog.String("error", err.Error()), slog.String("cache_key", key[:12])}
 	if te, ok := err.(*TokenError); ok {
 		attrs = append(attrs, slog.Int("status", te.StatusCode), slog.Any("error_codes", te.ErrorCodes),
-			slog.String("trace_id", te.TraceID), slog.String("correlation_id", te.CorrelationID), slog.Duration("retry_after", te.RetryAfter))
+			slog.String("trace_id", te.TraceID), slog.String("correlation_id", te.CorrelationID), slog.String("retry_after", te.RetryAfter.String()))
 	}
 	return attrs
 }

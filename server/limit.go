@@ -79,7 +79,7 @@ func accessLog(log *slog.Logger, now func() time.Time, next http.Handler) http.H
 		next.ServeHTTP(sw, r)
 		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.code),
-			slog.Duration("duration", now().Sub(start)), slog.String("remote", r.RemoteAddr))
+			slog.String("duration", now().Sub(start).String()), slog.String("remote", r.RemoteAddr))
 	})
 }
 
