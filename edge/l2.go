@@ -3,6 +3,7 @@ package edge
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/entragate/entragate/tokencache"
@@ -27,22 +28,30 @@ type SealedCache struct {
 	sealer *tokencache.Sealer
 	margin time.Duration
 	now    func() time.Time
+	log    *slog.Logger
 }
 
 // NewSealedCache returns an obo.Cache. margin is the OBO client's Margin;
-// now defaults to time.Now.
-func NewSealedCache(store ByteStore, sealer *tokencache.Sealer, margin time.Duration, now func() time.Time) (*SealedCache, error) {
+// now defaults to time.Now; log (default: discard) gets the DEBUG line of a
+// value that does not open.
+func NewSealedCache(store ByteStore, sealer *tokencache.Sealer, margin time.Duration, now func() time.Time, log *slog.Logger) (*SealedCache, error) {
 	if store == nil || sealer == nil {
 		return nil, fmt.Errorf("%w: L2 needs a store and a sealer", ErrBindings)
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &SealedCache{store: store, sealer: sealer, margin: margin, now: now}, nil
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &SealedCache{store: store, sealer: sealer, margin: margin, now: now, log: log}, nil
 }
 
-// Get implements obo.Cache. A value that does not open (other keys,
-// tampering, another cache key) is a miss plus an error.
+// Get implements obo.Cache. A value that does not open (sealed with a key
+// no longer configured after TOKENCACHE_ENCRYPTION_KEYS changed, tampered
+// with, copied from another cache key) is a plain miss, logged at DEBUG, as
+// natively (rediscache): the OBO client fetches a token and overwrites it.
+// Only the store's own failures are errors.
 func (c *SealedCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	sealed, ok, err := c.store.Get(ctx, L2Prefix+key)
 	if err != nil || !ok {
@@ -50,7 +59,8 @@ func (c *SealedCache) Get(ctx context.Context, key string) ([]byte, bool, error)
 	}
 	v, err := c.sealer.Open([]byte(key), sealed)
 	if err != nil {
-		return nil, false, fmt.Errorf("edge: L2 value: %w", err)
+		c.log.LogAttrs(ctx, slog.LevelDebug, "edge L2: value does not open; treated as a miss", slog.String("error", err.Error()))
+		return nil, false, nil
 	}
 	return v, true, nil
 }

@@ -1,8 +1,11 @@
 package edge
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,7 +43,8 @@ func TestSealedCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := &mapStore{m: map[string][]byte{}, ttl: map[string]time.Duration{}}
-	c, err := NewSealedCache(store, sealer, 5*time.Minute, clock)
+	var logs bytes.Buffer
+	c, err := NewSealedCache(store, sealer, 5*time.Minute, clock, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,10 +84,38 @@ func TestSealedCache(t *testing.T) {
 			}
 		})
 	}
-	t.Run("value moved to another key does not open", func(t *testing.T) {
+	// As natively (rediscache): a value that does not open is a miss, no
+	// error (so no WARN "L2 cache unavailable"), logged at DEBUG.
+	t.Run("value moved to another key is a miss", func(t *testing.T) {
+		logs.Reset()
 		store.m[L2Prefix+"other"] = store.m[L2Prefix+"key1"]
-		if _, ok, err := c.Get(ctx, "other"); ok || !errors.Is(err, tokencache.ErrUnseal) {
+		if _, ok, err := c.Get(ctx, "other"); ok || err != nil {
 			t.Fatalf("ok=%v err=%v", ok, err)
+		}
+		if !strings.Contains(logs.String(), "level=DEBUG") || !strings.Contains(logs.String(), "authentication failed") {
+			t.Errorf("log: %s", logs.String())
+		}
+	})
+	t.Run("value sealed with a key since removed is a miss", func(t *testing.T) {
+		logs.Reset()
+		newKey := make([]byte, 32)
+		newKey[0] = 9
+		rotated, err := tokencache.NewSealer(map[string][]byte{"k2": newKey}, "k2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c2, _ := NewSealedCache(store, rotated, 5*time.Minute, clock, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		if _, ok, err := c2.Get(ctx, "key1"); ok || err != nil {
+			t.Fatalf("ok=%v err=%v", ok, err)
+		}
+		if !strings.Contains(logs.String(), "level=DEBUG") || !strings.Contains(logs.String(), "unknown key id") {
+			t.Errorf("log: %s", logs.String())
+		}
+		if err := c2.Set(ctx, "key1", []byte("fresh"), now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if v, ok, err := c2.Get(ctx, "key1"); !ok || err != nil || string(v) != "fresh" {
+			t.Fatalf("after overwrite: %q %v %v", v, ok, err)
 		}
 	})
 	t.Run("miss", func(t *testing.T) {
@@ -93,7 +125,7 @@ func TestSealedCache(t *testing.T) {
 	})
 	t.Run("store error", func(t *testing.T) {
 		boom := errors.New("boom")
-		c2, _ := NewSealedCache(&mapStore{err: boom}, sealer, time.Minute, clock)
+		c2, _ := NewSealedCache(&mapStore{err: boom}, sealer, time.Minute, clock, nil)
 		if _, _, err := c2.Get(ctx, "x"); !errors.Is(err, boom) {
 			t.Fatalf("err = %v", err)
 		}
@@ -110,7 +142,7 @@ func BenchmarkSealedCacheRoundTrip(b *testing.B) {
 		b.Fatal(err)
 	}
 	now := time.Now()
-	c, _ := NewSealedCache(&mapStore{m: map[string][]byte{}, ttl: map[string]time.Duration{}}, sealer, time.Minute, func() time.Time { return now })
+	c, _ := NewSealedCache(&mapStore{m: map[string][]byte{}, ttl: map[string]time.Duration{}}, sealer, time.Minute, func() time.Time { return now }, nil)
 	ctx := context.Background()
 	val := make([]byte, 2048) // an encoded OBO entry is about this size
 	b.ReportAllocs()

@@ -106,7 +106,7 @@ func NewCore(s *Settings, d Deps) (*Core, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%w: %s: %w", ErrBindings, BindCacheKeys, err)
 			}
-			l2, err := NewSealedCache(d.L2Store, sealer, c.TokenCache.Margin, d.Now)
+			l2, err := NewSealedCache(d.L2Store, sealer, c.TokenCache.Margin, d.Now, d.Logger.With("component", "l2"))
 			if err != nil {
 				return nil, err
 			}

@@ -56,10 +56,13 @@ func TestWorkerRefusesMissingStore(t *testing.T) {
 
 // waitLog waits (at most 5 s) until the Worker's log holds every string in
 // want (workerd's output arrives after the answer), and returns it.
-func waitLog(w *workerdtest.Worker, want ...string) string {
+func waitLog(w *workerdtest.Worker, want ...string) string { return waitLogFrom(w, 0, want...) }
+
+// waitLogFrom is waitLog for the log past its first from bytes.
+func waitLogFrom(w *workerdtest.Worker, from int, want ...string) string {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		logs, all := w.Logs(), true
+		logs, all := w.Logs()[from:], true
 		for _, s := range want {
 			all = all && strings.Contains(logs, s)
 		}

@@ -58,7 +58,7 @@ func TestWorkerMatchesNativeOnOversizedAnswers(t *testing.T) {
 				t.Errorf("worker answered %d %s", wk.Status, wk.Body)
 			}
 			same(t, c.name, n, wk)
-			logs := waitLog(w, c.want)[before:]
+			logs := waitLogFrom(w, before, c.want)
 			if !strings.Contains(logs, c.want) {
 				t.Errorf("worker log lacks %q:\n%s", c.want, logs)
 			}

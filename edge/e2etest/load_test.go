@@ -1,8 +1,11 @@
 package e2etest
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -131,5 +134,44 @@ func assertNoLeftovers(t *testing.T, base string) {
 	// main, the bridge's idle helpers; no request is open while /_edge/stats is answered by the shim.
 	if st.Goroutines > 6 || st.Requests != 0 || st.Ops != 0 || st.Slots != 0 {
 		t.Errorf("leftovers after the load: %+v", st)
+	}
+}
+
+// TestWorkerL2KeyChange: after TOKENCACHE_ENCRYPTION_KEYS changes, entries
+// sealed with the old key are misses (DEBUG), as natively, not an
+// unavailable L2 (WARN); the new token is stored and served from L2.
+func TestWorkerL2KeyChange(t *testing.T) {
+	for _, l2 := range []string{edge.L2KV, edge.L2Cache} {
+		t.Run(l2, func(t *testing.T) {
+			e := newEnv(t, l2)
+			state := t.TempDir()
+			w := e.worker(t, state)
+			alice := e.userToken(t, emulator.DemoUser, emulator.DemoAPIScope)
+			if a := call(t, w.URL, "/graph/me", alice); a.Status != 200 {
+				t.Fatalf("/graph/me = %d %s", a.Status, a.Body)
+			}
+			w.Stop()
+			e.bindings[edge.BindCacheKeys] = "k2:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+			w2 := e.worker(t, state) // new isolate, new key: the stored entry does not open
+			if a := call(t, w2.URL, "/graph/me", alice); a.Status != 200 {
+				t.Fatalf("/graph/me after the key change = %d %s", a.Status, a.Body)
+			}
+			if got := e.oboRequests(); got != 2 {
+				t.Errorf("OBO requests = %v, want 2 (the old entry is a miss)", got)
+			}
+			w2.Stop()
+			w3 := e.worker(t, state) // same new key: served from L2
+			if a := call(t, w3.URL, "/graph/me", alice); a.Status != 200 {
+				t.Fatalf("/graph/me after a second restart = %d %s", a.Status, a.Body)
+			}
+			if got := e.oboRequests(); got != 2 {
+				t.Errorf("OBO requests = %v, want 2 (entry rewritten under the new key)", got)
+			}
+			for _, w := range []interface{ Logs() string }{w2, w3} {
+				if logs := w.Logs(); strings.Contains(logs, "L2 cache unavailable") || strings.Contains(logs, "unknown key id") {
+					t.Errorf("worker logged the old entry as an L2 failure (want a DEBUG miss):\n%s", logs)
+				}
+			}
+		})
 	}
 }
