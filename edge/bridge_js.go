@@ -24,7 +24,7 @@ type Options struct {
 	Setup            Setup
 	MaxResponseBytes int           // default DefaultMaxResponseBytes
 	MaxTimeout       time.Duration // cap on the per-request budget the shim asks for (default 30s)
-	Logger           *slog.Logger  // default: discard
+	Logger           *slog.Logger  // bridge events: refused configuration, handler panics (default: discard)
 }
 
 // Bridge connects Go to the JS shim: it starts one goroutine per Worker
@@ -108,7 +108,7 @@ func (b *Bridge) Runtime() *Runtime { return b.rt }
 func (b *Bridge) jsInit(args []js.Value) (ret any) {
 	defer func() {
 		if p := recover(); p != nil {
-			b.log.Error("edge setup panicked", "panic", fmt.Sprint(p))
+			b.log.LogAttrs(context.Background(), slog.LevelError, "configuration refused", slog.String("error", "setup panicked: "+fmt.Sprint(p)))
 			ret = "setup failed"
 		}
 	}()
@@ -136,7 +136,10 @@ func (b *Bridge) jsInit(args []js.Value) (ret any) {
 	}
 	h, err := b.opts.Setup(env, b)
 	if err != nil {
-		b.log.Error("edge setup failed", "err", err)
+		// The one report of a refused configuration (the shim answers 500
+		// not_configured): a JSON line when Options.Logger is a JSON
+		// handler; the error names bindings, never secret values.
+		b.log.LogAttrs(context.Background(), slog.LevelError, "configuration refused", slog.String("error", err.Error()))
 		return err.Error()
 	}
 	b.mu.Lock()

@@ -22,10 +22,22 @@ func refused(t *testing.T, e *env, kv []string, cache bool, want ...string) {
 	if a.Status != http.StatusInternalServerError || json.Unmarshal(a.Body, &p) != nil || p.Error != "not_configured" {
 		t.Fatalf("first request: %d %s", a.Status, a.Body)
 	}
-	logs := waitLog(w, want...)
+	logs := waitLog(w, "configuration refused")
+	// One JSON line (docs/edge.md: logs are JSON lines), with the details.
+	var line struct{ Level, Msg, Error string }
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, "configuration refused") {
+			if err := json.Unmarshal([]byte(l), &line); err != nil {
+				t.Errorf("not a JSON line: %s", l)
+			}
+		}
+	}
+	if line.Level != "ERROR" || line.Msg != "configuration refused" {
+		t.Errorf("no JSON ERROR line \"configuration refused\":\n%s", logs)
+	}
 	for _, s := range want {
-		if !strings.Contains(logs, s) {
-			t.Errorf("worker log lacks %q:\n%s", s, logs)
+		if !strings.Contains(line.Error, s) {
+			t.Errorf("the refusal does not mention %q: %q", s, line.Error)
 		}
 	}
 	for _, secret := range []string{e.bindings[edge.BindClientSecret], e.bindings[edge.BindCacheKeys]} {
@@ -76,6 +88,13 @@ func waitLogFrom(w *workerdtest.Worker, from int, want ...string) string {
 // TestWorkerRefusesBadRuntimeBindings: the bindings the shim applies are
 // validated too (no silent fallback to the default budget).
 func TestWorkerRefusesBadRuntimeBindings(t *testing.T) {
+	t.Run("several problems at once", func(t *testing.T) {
+		e := newEnv(t, edge.L2KV)
+		e.bindings[edge.BindRequestTimeout] = "2s"
+		e.bindings[edge.BindClockSkew] = "5"
+		e.bindings["AZUREAD_TENANT_ID"] = "x"
+		refused(t, e, nil, true, edge.BindRequestTimeout, edge.BindClockSkew, "AZUREAD_TENANT_ID: unknown binding", edge.BindCacheKV)
+	})
 	t.Run("request timeout 2s", func(t *testing.T) {
 		e := newEnv(t, edge.L2None)
 		e.bindings[edge.BindRequestTimeout] = "2s"

@@ -37,6 +37,12 @@ function problem(status, title, code, detail) {
   });
 }
 
+// logError writes a JSON line shaped like Go's slog JSON handler (the
+// Go side logs through one); binding values are never logged.
+function logError(msg, err) {
+  console.log(JSON.stringify({ time: new Date().toISOString(), level: "ERROR", msg, error: String(err) }));
+}
+
 // stringBindings keeps the text vars and secrets (never logged).
 function stringBindings(env) {
   const out = {};
@@ -91,7 +97,7 @@ function startGo(env, runtime) {
   };
   const instance = new WebAssembly.Instance(wasmModule, g.importObject);
   globalThis.__entragateHost = host;
-  g.run(instance).catch((err) => console.log("entragate: go runtime failed: " + err));
+  g.run(instance).catch((err) => logError("go runtime failed", err));
   delete globalThis.__entragateHost;
   if (!api) throw new Error("entragate: Go did not register");
   initError = api.init(stringBindings(env), runtime) || null;
@@ -343,13 +349,13 @@ async function handle(request, env) {
       startGo(env, runtime);
     }
   } catch (err) {
-    console.log("entragate: start failed: " + err);
+    logError("gateway start failed", err);
     go = null;
     api = null;
     return problem(500, "Internal Server Error", "internal_error", "The gateway failed to start.");
   }
   if (initError) {
-    console.log("entragate: configuration refused: " + initError);
+    // Go logged the details (JSON, "configuration refused") once, at init.
     return problem(500, "Internal Server Error", "not_configured", "The gateway is misconfigured; see the Worker logs.");
   }
   if (debugStats(env) && new URL(request.url).pathname === "/_edge/stats") {
@@ -380,7 +386,7 @@ async function handle(request, env) {
   } catch (err) {
     // A trap inside Go (or a broken instance): mark it dead so the next
     // request starts a fresh one.
-    console.log("entragate: go runtime failed: " + err);
+    logError("go runtime failed", err);
     rt.go.exited = true;
     res = null;
   } finally {

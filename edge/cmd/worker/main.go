@@ -14,8 +14,16 @@ import (
 	"github.com/entragate/entragate/edge"
 )
 
+// logLevel is LOGGING_LEVEL once the bindings are read (INFO before: a
+// refused configuration is logged at ERROR).
+var logLevel slog.LevelVar
+
+// log writes JSON lines on the Worker's console, for the bridge (refused
+// configuration, handler panics) and the core alike.
+var log = slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: &logLevel}))
+
 func main() {
-	edge.Serve(edge.Options{Setup: setup})
+	edge.Serve(edge.Options{Setup: setup, Logger: log})
 }
 
 func setup(env map[string]string, b *edge.Bridge) (http.Handler, error) {
@@ -23,7 +31,7 @@ func setup(env map[string]string, b *edge.Bridge) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level(s.Config.Logging.Level)}))
+	logLevel.Set(level(s.Config.Logging.Level))
 	d := edge.Deps{Doer: b.Doer(), Logger: log}
 	switch s.L2 {
 	case edge.L2KV:
