@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -28,11 +29,18 @@ const (
 	BindMetadataURL    = "AZUREAD_METADATAURL"    // AzureAd.MetadataUrl
 	BindJWKSURL        = "AZUREAD_JWKSURL"        // AzureAd.JwksUrl
 	BindTokenEndpoint  = "AZUREAD_TOKENENDPOINT"  // AzureAd.TokenEndpoint
-	// AzureAd.RequiredScopes / RequiredRoles (any-of), applied to /me and
-	// /graph/me alike: the Authorization section (per-route rules) has no
-	// bindings, so the Worker always uses this default.
+	// AzureAd.RequiredScopes / RequiredRoles (any-of): the older form of
+	// Authorization.Default, as natively.
 	BindRequiredScopes = "AZUREAD_REQUIREDSCOPES" // AzureAd.RequiredScopes
 	BindRequiredRoles  = "AZUREAD_REQUIREDROLES"  // AzureAd.RequiredRoles
+	// BindAuthzDefault is Authorization.Default as a JSON object, e.g.
+	// {"AllScopes":["access_as_user","Profile.Read"]}.
+	BindAuthzDefault = "AUTHORIZATION_DEFAULT"
+	// BindAuthzRoutes is Authorization.Routes as a JSON object, route →
+	// requirement, e.g. {"/graph/me":{"AnyScopes":["x"]},"/me":{"AnyRoles":["y"]}}.
+	// Field names are config.Requirement's (AnyScopes, AllScopes, AnyRoles,
+	// AllRoles); unknown fields are refused, as the native YAML does.
+	BindAuthzRoutes = "AUTHORIZATION_ROUTES"
 	// BindClientSecret is a secret: AzureAd.ClientCredentials[0] becomes
 	// {SourceType: ClientSecret, ClientSecretEnv: AZUREAD_CLIENTSECRET}.
 	BindClientSecret = "AZUREAD_CLIENTSECRET"
@@ -89,6 +97,7 @@ var knownBindings = map[string]bool{
 	BindInstance: true, BindTenantID: true, BindClientID: true, BindAudiences: true, BindAllowedTenants: true,
 	BindAllowAnyTenant: true, BindIssuers: true, BindAcceptV1: true, BindAcceptV2: true, BindMetadataURL: true,
 	BindJWKSURL: true, BindTokenEndpoint: true, BindRequiredScopes: true, BindRequiredRoles: true, BindClientSecret: true,
+	BindAuthzDefault: true, BindAuthzRoutes: true,
 	BindGraphBaseURL: true, BindGraphScopes: true, BindGraphTimeout: true,
 	BindKeysRefreshInterval: true, BindKeysUnknownKidInterval: true, BindKeysAllowInsecureHTTP: true,
 	BindClockSkew: true, BindMaxTokenSize: true, BindVerifiedTokens: true,
@@ -99,7 +108,7 @@ var knownBindings = map[string]bool{
 
 // ownPrefixes mark bindings that must be known: as the native YAML refuses
 // unknown keys, a misspelt setting is an error, not silently ignored.
-var ownPrefixes = []string{"AZUREAD_", "GRAPH_", "KEYS_", "VALIDATION_", "TOKENCACHE_", "LOGGING_", "EDGE_"}
+var ownPrefixes = []string{"AZUREAD_", "AUTHORIZATION_", "GRAPH_", "KEYS_", "VALIDATION_", "TOKENCACHE_", "LOGGING_", "EDGE_"}
 
 // L2 kinds.
 const (
@@ -245,6 +254,24 @@ func FromWorker(env map[string]string, rt *Runtime) (*Settings, error) {
 	if s.ClientSecret != "" {
 		a.ClientCredentials = []config.ClientCredential{{SourceType: config.SourceClientSecret, ClientSecretEnv: BindClientSecret}}
 	}
+
+	jsonValue := func(name string, p any) {
+		v := get(name)
+		if v == "" {
+			return
+		}
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(p); err != nil {
+			bad(name, "not a JSON object of AnyScopes/AllScopes/AnyRoles/AllRoles lists: %v", err)
+			return
+		}
+		if dec.More() {
+			bad(name, "trailing data after the JSON object")
+		}
+	}
+	jsonValue(BindAuthzDefault, &c.Authorization.Default)
+	jsonValue(BindAuthzRoutes, &c.Authorization.Routes)
 
 	if base, scopes := get(BindGraphBaseURL), get(BindGraphScopes); base != "" || scopes != "" || s.ClientSecret != "" {
 		g := config.DownstreamApi{BaseUrl: base, Scopes: list(scopes)}

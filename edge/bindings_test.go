@@ -196,3 +196,43 @@ func TestEdgeRuntimeBindings(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthorizationBindings: AUTHORIZATION_DEFAULT / AUTHORIZATION_ROUTES
+// map onto config.Authorization, with the native validation.
+func TestAuthorizationBindings(t *testing.T) {
+	s, err := FromBindings(with(baseEnv(),
+		BindAuthzRoutes, `{"/me":{"AnyScopes":["x"]},"/graph/me":{"AllScopes":["a","b"],"AnyRoles":["r"]}}`,
+		BindAuthzDefault, `{"AllRoles":["d"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	az := s.Config.Authorization
+	if len(az.Routes) != 2 || az.Routes["/me"].AnyScopes[0] != "x" || len(az.Routes["/graph/me"].AllScopes) != 2 ||
+		az.Routes["/graph/me"].AnyRoles[0] != "r" || az.Default.AllRoles[0] != "d" {
+		t.Fatalf("authorization %+v", az)
+	}
+	if rr := routeRequirements(s.Config); len(rr) != 2 {
+		t.Errorf("route requirements %v", rr)
+	}
+	for _, tt := range []struct{ name, key, val, want string }{
+		{"unknown route", BindAuthzRoutes, `{"/x":{"AnyScopes":["x"]}}`, `Authorization.Routes["/x"]`},
+		{"unknown field", BindAuthzRoutes, `{"/me":{"AnyScope":["x"]}}`, BindAuthzRoutes},
+		{"not JSON", BindAuthzRoutes, `/me: x`, BindAuthzRoutes},
+		{"trailing data", BindAuthzRoutes, `{"/me":{"AnyScopes":["x"]}} {}`, BindAuthzRoutes},
+		{"empty entry", BindAuthzRoutes, `{"/me":{}}`, `Authorization.Routes["/me"]`},
+		{"bad scope", BindAuthzRoutes, `{"/me":{"AnyScopes":["a b"]}}`, `AnyScopes[0]`},
+		{"misspelt binding", "AUTHORIZATION_ROUTE", `{}`, "AUTHORIZATION_ROUTE: unknown binding"},
+		{"default with required scopes", BindAuthzDefault, `{"AnyScopes":["x"]}`, "Authorization.Default"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := with(baseEnv(), tt.key, tt.val)
+			if tt.name == "default with required scopes" {
+				env[BindRequiredScopes] = "y"
+			}
+			_, err := FromBindings(env)
+			if !errors.Is(err, ErrBindings) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want mention of %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/entragate/entragate/config"
 	"github.com/entragate/entragate/gateway"
+	"github.com/entragate/entragate/httpauth"
 	"github.com/entragate/entragate/keysource"
 	"github.com/entragate/entragate/obo"
 	"github.com/entragate/entragate/tokencache"
@@ -84,7 +86,7 @@ func NewCore(s *Settings, d Deps) (*Core, error) {
 	}
 	core := &Core{Keys: keys, Validator: v}
 	gc := gateway.Config{
-		Validator: v, Require: c.Requirement(), Ready: readiness(keys), RetryAfter: k.RetryAfter,
+		Validator: v, Require: c.Requirement(), RouteRequire: routeRequirements(c), Ready: readiness(keys), RetryAfter: k.RetryAfter,
 		MaxTokenSize: c.Validation.MaxTokenSize, Logger: d.Logger.With("component", "gateway"), Now: d.Now,
 	}
 	if g, ok := c.Graph(); ok && s.ClientSecret != "" {
@@ -128,6 +130,16 @@ func NewCore(s *Settings, d Deps) (*Core, error) {
 	}
 	core.Handler = lazyReady(keys, h)
 	return core, nil
+}
+
+// routeRequirements is each protected route's rule (Authorization.Routes,
+// else the default), as server.New wires it natively.
+func routeRequirements(c *config.Config) map[string]httpauth.Authorizer {
+	m := map[string]httpauth.Authorizer{}
+	for route, req := range c.RouteRequirements() {
+		m[route] = req
+	}
+	return m
 }
 
 // readiness maps the key source's state onto /readyz, as natively.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,5 +174,38 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWorkerPerRouteAuthorization: AUTHORIZATION_ROUTES (Authorization.Routes)
+// gives each route its own rule, at the edge as natively: status, challenge
+// (the route's scopes) and body match.
+func TestWorkerPerRouteAuthorization(t *testing.T) {
+	e := newEnv(t, edge.L2None)
+	e.bindings[edge.BindAuthzRoutes] = `{"/me":{"AllScopes":["` + emulator.DemoScope + `","Profile.Read"]},` +
+		`"/graph/me":{"AnyScopes":["` + emulator.DemoScope + `"],"AnyRoles":["Graph.Proxy"]}}`
+	w := e.worker(t, "")
+	native := e.native(t)
+	alice := e.userToken(t, emulator.DemoUser, emulator.DemoAPIScope)
+	appOnly := e.appToken(t)
+	for _, c := range []struct {
+		name, path, token string
+		want              int
+	}{
+		{"me needs all scopes", "/me", alice, 403},
+		{"graph me by scope", "/graph/me", alice, 200},
+		{"graph me app-only without the role", "/graph/me", appOnly, 403},
+		{"me app-only", "/me", appOnly, 403},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			n, wk := call(t, native.URL, c.path, c.token), call(t, w.URL, c.path, c.token)
+			if wk.Status != c.want {
+				t.Errorf("worker %s = %d, want %d: %s", c.path, wk.Status, c.want, wk.Body)
+			}
+			same(t, c.name, n, wk)
+			if c.path == "/me" && c.token == alice && !strings.Contains(wk.Header.Get("Www-Authenticate"), "Profile.Read") {
+				t.Errorf("challenge lacks the route's scopes: %q", wk.Header.Get("Www-Authenticate"))
+			}
+		})
 	}
 }
