@@ -1,6 +1,9 @@
 package jwt
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // b64url maps a byte to its base64url value, 0xff for bytes outside the
 // alphabet. A constant string, so there is no mutable package state.
@@ -13,60 +16,90 @@ const b64url = "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff
 	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
 	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
 
+// decodedLen returns the decoded length of a segment of n bytes, or -1 when
+// n is an impossible base64url length.
+func decodedLen(n int) int {
+	out := n / 4 * 3
+	switch n % 4 {
+	case 1:
+		return -1
+	case 2:
+		out++
+	case 3:
+		out += 2
+	}
+	return out
+}
+
 // decodeSegment decodes one segment strictly, in a single pass: only the
 // base64url alphabet (so '+', '/', '=', whitespace and newlines are refused;
 // the standard decoder would silently skip '\r' and '\n'), no padding, and
 // canonical encodings only (unused trailing bits must be zero). dst is
 // reused when large enough.
 func decodeSegment(dst []byte, seg string) ([]byte, error) {
-	n := len(seg)
-	if n%4 == 1 {
+	out := decodedLen(len(seg))
+	if out < 0 {
 		return nil, fmt.Errorf("%w: impossible length", ErrBase64)
-	}
-	out := n / 4 * 3
-	switch n % 4 {
-	case 2:
-		out++
-	case 3:
-		out += 2
 	}
 	if cap(dst) < out {
 		dst = make([]byte, out)
 	}
 	dst = dst[:out]
-	j := 0
-	i := 0
-	for ; i+4 <= n; i += 4 {
-		a, b, c, d := b64url[seg[i]], b64url[seg[i+1]], b64url[seg[i+2]], b64url[seg[i+3]]
-		if a|b|c|d == 0xff || (a|b|c|d)&0xc0 != 0 {
-			return nil, badByte(seg, i)
-		}
-		v := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6 | uint32(d)
-		dst[j], dst[j+1], dst[j+2] = byte(v>>16), byte(v>>8), byte(v)
-		j += 3
-	}
-	switch n - i {
-	case 2:
-		a, b := b64url[seg[i]], b64url[seg[i+1]]
-		if (a|b)&0xc0 != 0 {
-			return nil, badByte(seg, i)
-		}
-		if b&0x0f != 0 {
-			return nil, fmt.Errorf("%w: non-canonical trailing bits", ErrBase64)
-		}
-		dst[j] = a<<2 | b>>4
-	case 3:
-		a, b, c := b64url[seg[i]], b64url[seg[i+1]], b64url[seg[i+2]]
-		if (a|b|c)&0xc0 != 0 {
-			return nil, badByte(seg, i)
-		}
-		if c&0x03 != 0 {
-			return nil, fmt.Errorf("%w: non-canonical trailing bits", ErrBase64)
-		}
-		dst[j] = a<<2 | b>>4
-		dst[j+1] = b<<4 | c>>2
+	if err := decodeInto(dst, seg); err != nil {
+		return nil, err
 	}
 	return dst, nil
+}
+
+// decodeInto decodes seg into dst, whose length must be decodedLen(len(seg))
+// (>= 0). Same rules and errors as decodeSegment.
+func decodeInto(dst []byte, seg string) error {
+	all := seg
+	i := 0
+	// Eight characters (six bytes) per step while dst has room for an
+	// eight-byte store.
+	for len(seg) >= 8 && len(dst) >= 8 {
+		a, b, c, d := b64url[seg[0]], b64url[seg[1]], b64url[seg[2]], b64url[seg[3]]
+		e, f, g, h := b64url[seg[4]], b64url[seg[5]], b64url[seg[6]], b64url[seg[7]]
+		if (a|b|c|d|e|f|g|h)&0xc0 != 0 {
+			return badByte(all, i)
+		}
+		v := uint64(a)<<58 | uint64(b)<<52 | uint64(c)<<46 | uint64(d)<<40 |
+			uint64(e)<<34 | uint64(f)<<28 | uint64(g)<<22 | uint64(h)<<16
+		binary.BigEndian.PutUint64(dst, v)
+		seg, dst, i = seg[8:], dst[6:], i+8
+	}
+	for len(seg) >= 4 && len(dst) >= 3 {
+		a, b, c, d := b64url[seg[0]], b64url[seg[1]], b64url[seg[2]], b64url[seg[3]]
+		if (a|b|c|d)&0xc0 != 0 {
+			return badByte(all, i)
+		}
+		v := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6 | uint32(d)
+		dst[0], dst[1], dst[2] = byte(v>>16), byte(v>>8), byte(v)
+		seg, dst, i = seg[4:], dst[3:], i+4
+	}
+	switch len(seg) {
+	case 2:
+		a, b := b64url[seg[0]], b64url[seg[1]]
+		if (a|b)&0xc0 != 0 {
+			return badByte(all, i)
+		}
+		if b&0x0f != 0 {
+			return fmt.Errorf("%w: non-canonical trailing bits", ErrBase64)
+		}
+		dst[0] = a<<2 | b>>4
+	case 3:
+		a, b, c := b64url[seg[0]], b64url[seg[1]], b64url[seg[2]]
+		if (a|b|c)&0xc0 != 0 {
+			return badByte(all, i)
+		}
+		if c&0x03 != 0 {
+			return fmt.Errorf("%w: non-canonical trailing bits", ErrBase64)
+		}
+		dst[0] = a<<2 | b>>4
+		dst[1] = b<<4 | c>>2
+	}
+	return nil
 }
 
 func badByte(seg string, from int) error {

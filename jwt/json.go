@@ -68,8 +68,9 @@ func (s *scanner) skipWS() {
 
 // parseTopObject parses a whole document that must be one JSON object and
 // returns its members in order.
-func parseTopObject(data []byte, maxDepth int) ([]Member, error) {
-	s := scanner{data: data, text: string(data), maxDepth: maxDepth}
+// text must equal string(data); members is appended to (it may be nil).
+func parseTopObject(data []byte, text string, maxDepth int, members []Member) ([]Member, error) {
+	s := scanner{data: data, text: text, maxDepth: maxDepth}
 	s.skipWS()
 	if s.pos >= len(s.data) || s.data[s.pos] != '{' {
 		// Distinguish "valid JSON but not an object" from garbage.
@@ -78,7 +79,9 @@ func parseTopObject(data []byte, maxDepth int) ([]Member, error) {
 		}
 		return nil, ErrNotObject
 	}
-	members := make([]Member, 0, 24)
+	if members == nil {
+		members = make([]Member, 0, 24)
+	}
 	if err := s.object(&members); err != nil {
 		return nil, err
 	}
@@ -289,6 +292,23 @@ func (s *scanner) str(decode bool) (string, error) {
 	s.pos++ // opening quote
 	start := s.pos
 	d := s.data
+	// Fast path: printable ASCII without escapes needs neither unescaping
+	// nor UTF-8 validation.
+	i := start
+	for i < len(d) && strPlain[d[i]] != 0 {
+		i++
+	}
+	if i < len(d) && d[i] == '"' {
+		s.pos = i + 1
+		if decode {
+			if s.text != "" {
+				return s.text[start:i], nil
+			}
+			return string(d[start:i]), nil
+		}
+		return "", nil
+	}
+	s.pos = i
 	escaped := false
 	for {
 		if s.pos >= len(d) {
@@ -326,6 +346,17 @@ func (s *scanner) str(decode bool) (string, error) {
 		}
 	}
 }
+
+// strPlain is 1 for bytes that a JSON string may hold as they are and that
+// need no UTF-8 check: printable ASCII other than '"' and '\\'.
+const strPlain = "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x01\x01\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
 
 func hexVal(c byte) rune {
 	switch {

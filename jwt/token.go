@@ -1,12 +1,16 @@
 package jwt
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
 
 // DefaultMaxSize is the default cap on the compact token length in bytes.
 const DefaultMaxSize = 16384
+
+// maxPresizedMembers caps the member index allocated before parsing.
+const maxPresizedMembers = 64
 
 // Options bound the parser. Zero values select the defaults.
 type Options struct {
@@ -85,27 +89,54 @@ func parse(raw string, opts Options, claims bool) (*Token, error) {
 	if hSeg == "" || (claims && pSeg == "") {
 		return nil, fmt.Errorf("%w: empty header or payload segment", ErrSegments)
 	}
-	// One buffer for all three decoded segments.
-	buf := make([]byte, 0, len(raw))
-	hdr, err := decodeSegment(buf[:0:len(hSeg)], hSeg)
-	if err != nil {
-		return nil, fmt.Errorf("header: %w", err)
-	}
-	rem := buf[len(hSeg):len(hSeg)]
-	pl, err := decodeSegment(rem[:0:len(pSeg)], pSeg)
-	if err != nil {
-		return nil, fmt.Errorf("payload: %w", err)
-	}
-	rem = rem[len(pSeg):len(pSeg)]
-	sig, err := decodeSegment(rem[:0:cap(rem)], sSeg)
-	if err != nil {
+	// One buffer for all three decoded segments, laid out back to back.
+	hLen, pLen, sLen := decodedLen(len(hSeg)), decodedLen(len(pSeg)), decodedLen(len(sSeg))
+	if hLen < 0 || pLen < 0 || sLen < 0 {
+		// Report the first failing segment, in order, as a full decode would.
+		if _, err := decodeSegment(nil, hSeg); err != nil {
+			return nil, fmt.Errorf("header: %w", err)
+		}
+		if _, err := decodeSegment(nil, pSeg); err != nil {
+			return nil, fmt.Errorf("payload: %w", err)
+		}
+		_, err := decodeSegment(nil, sSeg)
 		return nil, fmt.Errorf("signature: %w", err)
 	}
+	buf := make([]byte, hLen+pLen+sLen)
+	hdr := buf[:hLen:hLen]
+	pl := buf[hLen : hLen+pLen : hLen+pLen]
+	sig := buf[hLen+pLen:]
+	if err := decodeInto(hdr, hSeg); err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	if err := decodeInto(pl, pSeg); err != nil {
+		return nil, fmt.Errorf("payload: %w", err)
+	}
+	if err := decodeInto(sig, sSeg); err != nil {
+		return nil, fmt.Errorf("signature: %w", err)
+	}
+	// One string copy of header and payload: member names and values are
+	// substrings of it.
+	var text string
+	if claims {
+		text = string(buf[:hLen+pLen])
+	} else {
+		text = string(hdr)
+	}
+	// One member index for both objects, sized once from an upper bound on
+	// the member count (every member has a ':'), capped so a document of
+	// colons cannot force a large allocation up front; append grows beyond.
+	nm := bytes.Count(hdr, []byte{':'})
+	if claims {
+		nm += bytes.Count(pl, []byte{':'})
+	}
+	members := make([]Member, 0, min(nm, maxPresizedMembers))
 	t := &Token{SigningInput: raw[:d2], Signature: sig, Payload: pl}
-	hm, err := parseTopObject(hdr, maxDepth)
+	hm, err := parseTopObject(hdr, text[:hLen], maxDepth, members)
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}
+	hm = hm[:len(hm):len(hm)]
 	t.Header.Members = Claims{Raw: hdr, Members: hm}
 	if err := t.Header.fill(); err != nil {
 		return nil, err
@@ -113,7 +144,11 @@ func parse(raw string, opts Options, claims bool) (*Token, error) {
 	if !claims {
 		return t, nil
 	}
-	cm, err := parseTopObject(pl, maxDepth)
+	var more []Member
+	if len(hm) <= cap(members) {
+		more = members[len(hm):len(hm)]
+	}
+	cm, err := parseTopObject(pl, text[hLen:], maxDepth, more)
 	if err != nil {
 		return nil, fmt.Errorf("payload: %w", err)
 	}
