@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -65,7 +66,7 @@ func Serve(ctx context.Context, e *Emulator, o ServeOptions) error {
 			hl.Close()
 			return err
 		}
-		if err := os.WriteFile(o.CAFile, certs.CAPEM, 0o644); err != nil {
+		if err := writeCAFile(o.CAFile, certs.CAPEM); err != nil {
 			hl.Close()
 			return fmt.Errorf("emulator: write CA file: %w", err)
 		}
@@ -117,4 +118,35 @@ func newServer(h http.Handler, tcfg *tls.Config) *http.Server {
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 	}
+}
+
+// writeCAFile writes the CA certificate through a new file in the same
+// directory and a rename: the rename replaces whatever stands at path (a
+// symlink included) instead of writing through it, so another local user
+// cannot redirect the write or swap the CA under an open file.
+func writeCAFile(path string, pem []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".entragate-ca-*.pem")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, werr := f.Write(pem)
+	cerr := f.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp, 0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, path)
+	}
+	if werr != nil {
+		_ = os.Remove(tmp)
+	}
+	return werr
 }

@@ -83,3 +83,29 @@ func portOf(u string) string {
 	}
 	return ""
 }
+
+// The CA file replaces a symlink planted at its path instead of writing
+// through it.
+func TestWriteCAFileReplacesSymlink(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "sub", "ca.pem")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, path); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeCAFile(path, []byte("PEM")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep" {
+		t.Fatal("the write followed the symlink")
+	}
+	if b, _ := os.ReadFile(path); string(b) != "PEM" {
+		t.Fatalf("CA file holds %q", b)
+	}
+}

@@ -32,8 +32,15 @@ const (
 	DefaultEmulatorURL = "http://127.0.0.1:8081"
 )
 
-// DefaultCAFile is where the emulator writes its CA certificate by default.
-func DefaultCAFile() string { return filepath.Join(os.TempDir(), "entragate-emulator-ca.pem") }
+// DefaultCAFile is where the emulator writes its CA certificate by default:
+// the user's own cache directory (~/.cache/entragate on Linux), not a
+// predictable name in the shared temporary directory.
+func DefaultCAFile() string {
+	if dir, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(dir, "entragate", "emulator-ca.pem")
+	}
+	return filepath.Join(os.TempDir(), fmt.Sprintf("entragate-%d", os.Getuid()), "emulator-ca.pem")
+}
 
 // Emulator runs `entragate emulator [flags]` (serves until SIGINT/SIGTERM)
 // and `entragate emulator rotate-keys [flags]`.
