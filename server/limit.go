@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
+	"github.com/entragate/entragate/gateway"
 	"github.com/entragate/entragate/problem"
 )
 
@@ -70,16 +72,23 @@ func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
 	return nil
 }
 
-// accessLog logs one line per request: method, path (never the query
-// string, which may carry secrets), status, duration, remote address.
-func accessLog(log *slog.Logger, now func() time.Time, next http.Handler) http.Handler {
+// accessLog logs one line per request: method, path, status, duration,
+// remote address. The path is logged only when it is one of the server's
+// own routes (known names); any other path is logged as "other" with its
+// length, because a client may put anything there, a token included. The
+// query string is never logged.
+func accessLog(log *slog.Logger, now func() time.Time, known []string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := now()
 		sw := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(sw, r)
+		path := gateway.RouteOther
+		if slices.Contains(known, r.URL.Path) {
+			path = r.URL.Path
+		}
 		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.code),
-			slog.String("duration", now().Sub(start).String()), slog.String("remote", r.RemoteAddr))
+			slog.String("method", r.Method), slog.String("path", path), slog.Int("path_len", len(r.URL.Path)),
+			slog.Int("status", sw.code), slog.String("duration", now().Sub(start).String()), slog.String("remote", r.RemoteAddr))
 	})
 }
 

@@ -157,7 +157,11 @@ func New(opts Options) (*Server, error) {
 	}
 	s.handler = mux
 	if cfg.Logging.AccessLog {
-		s.handler = accessLog(opts.Logger.With("component", "access"), opts.Now, s.handler)
+		known := []string{gateway.RouteMe, gateway.RouteGraphMe, gateway.RouteHealthz, gateway.RouteReadyz}
+		if !cfg.Server.DisableMetrics {
+			known = append(known, cfg.Server.MetricsPath)
+		}
+		s.handler = accessLog(opts.Logger.With("component", "access"), opts.Now, known, s.handler)
 	}
 	return s, nil
 }

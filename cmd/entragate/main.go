@@ -1,6 +1,8 @@
 // Command entragate validates Microsoft Entra ID access tokens and performs
 // On-Behalf-Of exchanges: a gateway (serve), a local demo (dev), an Entra
-// ID emulator (emulator, token), an offline token diagnosis (inspect).
+// ID emulator (emulator, token), a local token diagnosis (inspect: the token
+// is never sent anywhere; keys and metadata are fetched from the configured
+// instance unless --jwks/--metadata FILE is given).
 package main
 
 import (
@@ -26,7 +28,8 @@ Commands:
   dev                   run the Entra ID emulator and a gateway wired to it (loopback)
   emulator              run the Entra ID emulator (sub-command: rotate-keys)
   token                 get a demo access token from the emulator
-  inspect               explain and validate one access token offline
+  inspect               explain and validate one access token (never sent anywhere;
+                        keys are fetched unless --jwks/--metadata FILE is given)
   version               print the version
 
 Run "entragate <command> --help" for the flags of a command.
@@ -99,8 +102,8 @@ func parseFlags(fs *flag.FlagSet, args []string, env *cmdEnv, usageLine string) 
 // oneLine keeps messages on one line and bounded.
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 400 {
-		s = s[:400] + "..."
+	if len(s) > 4000 { // bounded, but long enough for every configuration problem at once
+		s = s[:4000] + "..."
 	}
 	return s
 }
