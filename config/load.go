@@ -45,7 +45,7 @@ func Decode(data []byte) (*Config, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%w: the file is empty", ErrSyntax)
 		}
-		return nil, fmt.Errorf("%w: %s", ErrSyntax, strings.TrimPrefix(oneLine(err.Error()), "yaml: "))
+		return nil, fmt.Errorf("%w: %s%s", ErrSyntax, strings.TrimPrefix(oneLine(err.Error()), "yaml: "), decodeHint(err.Error()))
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
@@ -80,4 +80,22 @@ func oneLine(s string) string {
 		fields[i] = strings.TrimSpace(fields[i])
 	}
 	return strings.Join(fields, "; ")
+}
+
+// decodeHint adds one sentence for the decoding mistakes people make most.
+func decodeHint(msg string) string {
+	var hints []string
+	if strings.Contains(msg, "time.Duration") {
+		hints = append(hints, "durations need a unit, such as 30s, 5m or 1h")
+	}
+	for _, secret := range []string{"field ClientSecret ", "field CertificatePassword ", "field Password "} {
+		if strings.Contains(msg, secret) {
+			hints = append(hints, "secrets are never written in the file: name an environment variable with the ...Env setting (for example ClientSecretEnv)")
+			break
+		}
+	}
+	if len(hints) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(hints, "; ") + ")"
 }
