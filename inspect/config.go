@@ -18,19 +18,19 @@ const maxDocument = jwk.MaxSetSize
 
 // buildConfig merges --config and the flags. Missing tenant or audience are
 // taken from the (unverified) token, with a note saying so, so that the
-// other checks can still be explained.
-func buildConfig(ctx context.Context, f *flags, opts Options, d tokenInfo) (validate.Config, []string, error) {
-	var cfg validate.Config
-	var notes []string
+// other checks can still be explained. The configuration's per-route
+// authorization rules are returned as routes (nil without --config).
+func buildConfig(ctx context.Context, f *flags, opts Options, d tokenInfo) (cfg validate.Config, routes map[string]validate.Requirement, notes []string, err error) {
 	if f.config != "" {
 		if opts.LoadConfig == nil {
-			return cfg, nil, errors.New("--config is not supported here")
+			return cfg, nil, nil, errors.New("--config is not supported here")
 		}
 		c, keys, err := opts.LoadConfig(f.config)
 		if err != nil {
-			return cfg, nil, fmt.Errorf("loading %s: %w", f.config, err)
+			return cfg, nil, nil, fmt.Errorf("loading %s: %w", f.config, err)
 		}
 		cfg = c
+		routes = keys.Routes
 		if f.jwks == "" && f.metadata == "" { // the configuration's own key source
 			f.jwks, f.metadata = keys.JWKS, keys.Metadata
 		}
@@ -57,14 +57,14 @@ func buildConfig(ctx context.Context, f *flags, opts Options, d tokenInfo) (vali
 	if cfg.TenantID == "" {
 		tenantFromToken = true
 		if d.TenantID == "" || authority.ClassifyTenant(d.TenantID) != authority.TenantGUID {
-			return cfg, nil, errors.New("no tenant: pass --tenant")
+			return cfg, nil, nil, errors.New("no tenant: pass --tenant")
 		}
 		cfg.TenantID = d.TenantID
 		notes = append(notes, "tenant taken from the token's tid; pass --tenant to check it")
 	}
 	if cfg.ClientID == "" && len(cfg.Audiences) == 0 {
 		if len(d.Audience) == 0 {
-			return cfg, nil, errors.New("no audience: pass --audience or --client-id")
+			return cfg, nil, nil, errors.New("no audience: pass --audience or --client-id")
 		}
 		cfg.Audiences = d.Audience
 		notes = append(notes, "audience taken from the token; pass --audience or --client-id to check it")
@@ -73,21 +73,21 @@ func buildConfig(ctx context.Context, f *flags, opts Options, d tokenInfo) (vali
 	case f.jwks != "":
 		set, err := loadSet(ctx, f.jwks, opts)
 		if err != nil {
-			return cfg, nil, err
+			return cfg, nil, nil, err
 		}
 		cfg.Keys = validate.SetKeys{Set: set}
 	case f.metadata != "":
 		doc, err := load(ctx, f.metadata, opts)
 		if err != nil {
-			return cfg, nil, err
+			return cfg, nil, nil, err
 		}
 		md, err := authority.ParseMetadata(doc)
 		if err != nil {
-			return cfg, nil, err
+			return cfg, nil, nil, err
 		}
 		set, err := loadSet(ctx, md.JWKSURI, opts)
 		if err != nil {
-			return cfg, nil, err
+			return cfg, nil, nil, err
 		}
 		cfg.Keys = validate.SetKeys{Set: set}
 	case cfg.Keys != nil:
@@ -96,27 +96,27 @@ func buildConfig(ctx context.Context, f *flags, opts Options, d tokenInfo) (vali
 		// Never built from a tenant the token names.
 		inst, err := authority.NormalizeInstance(cfg.Instance)
 		if err != nil {
-			return cfg, nil, err
+			return cfg, nil, nil, err
 		}
 		mdURL := authority.MetadataURL(inst, cfg.TenantID, true)
 		doc, err := load(ctx, mdURL, opts)
 		if err != nil {
-			return cfg, nil, err
+			return cfg, nil, nil, err
 		}
 		md, err := authority.ParseMetadata(doc)
 		if err != nil {
-			return cfg, nil, err
+			return cfg, nil, nil, err
 		}
 		set, err := loadSet(ctx, md.JWKSURI, opts)
 		if err != nil {
-			return cfg, nil, err
+			return cfg, nil, nil, err
 		}
 		cfg.Keys = validate.SetKeys{Set: set}
 		notes = append(notes, "keys fetched via "+mdURL)
 	default:
-		return cfg, nil, errors.New("no keys: pass --jwks FILE|URL or --metadata FILE|URL (or --tenant, to fetch the tenant's keys)")
+		return cfg, nil, nil, errors.New("no keys: pass --jwks FILE|URL or --metadata FILE|URL (or --tenant, to fetch the tenant's keys)")
 	}
-	return cfg, notes, nil
+	return cfg, routes, notes, nil
 }
 
 func loadSet(ctx context.Context, src string, opts Options) (*jwk.Set, error) {

@@ -1,11 +1,16 @@
-// Package inspect implements `entragate inspect`: an offline diagnosis of one
+// Package inspect implements `entragate inspect`: a local diagnosis of one
 // access token. It explains what the token is (v1/v2, app-only or delegated,
 // tenant, audience, scopes and roles, times in UTC and relative to now) and
 // runs the same validate.Validator the gateway uses, printing the verdict
-// with its reason code and one sentence on how to fix it.
+// with its reason code and one sentence on how to fix it. With a gateway
+// configuration it also applies that configuration's authorization rules
+// (scopes and roles) to each protected route.
 //
 // The token is never sent anywhere and never printed back. Key sets and
-// metadata come from files, or from URLs only through the caller's Fetch.
+// metadata are read from files (--jwks/--metadata FILE) or else fetched
+// through the caller's Fetch (the configured instance's metadata, a
+// --jwks/--metadata URL, a metadata document's jwks_uri); without Fetch,
+// URLs are refused. Only --jwks FILE avoids the network entirely.
 package inspect
 
 import (
@@ -20,19 +25,25 @@ import (
 	"github.com/entragate/entragate/validate"
 )
 
-// ConfigKeys is where a gateway configuration takes its signing keys from,
-// as the gateway itself would: a key-set file or URL (JWKS), or a metadata
-// document URL (Metadata). At most one is set.
+// ConfigKeys is what a gateway configuration says besides validate.Config:
+// where it takes its signing keys from, as the gateway itself would (a
+// key-set file or URL in JWKS, or a metadata document URL in Metadata; at
+// most one is set), and the authorization rule of each protected route it
+// serves (Routes, as config.RouteRequirements; nil or empty: no rules).
 type ConfigKeys struct {
 	JWKS     string // file path or URL
 	Metadata string // URL
+	// Routes maps each protected route (e.g. "/me", "/graph/me") to the
+	// scopes/roles a valid token needs there.
+	Routes map[string]validate.Requirement
 }
 
 // Options carries the hooks the command fills in.
 type Options struct {
 	// LoadConfig reads a gateway configuration file (--config). Nil: --config is refused.
-	// Its ConfigKeys say where that configuration takes its signing keys from;
-	// --jwks and --metadata override them.
+	// Its ConfigKeys say where that configuration takes its signing keys from
+	// (--jwks and --metadata override them) and which scopes/roles each
+	// protected route requires.
 	LoadConfig func(path string) (validate.Config, ConfigKeys, error)
 	// Fetch GETs a --jwks or --metadata URL (bounded, hardened client). Nil: URLs are refused.
 	Fetch func(ctx context.Context, url string) ([]byte, error)
@@ -65,31 +76,37 @@ type flags struct {
 	token                                                  string
 }
 
-const usage = `usage: entragate inspect [--config FILE] [--jwks FILE|URL] [--metadata FILE|URL]
-       [--instance URL] [--tenant ID|organizations|common|consumers] [--allowed-tenant ID]...
-       [--any-tenant] [--client-id ID] [--audience AUD]... [--at RFC3339] [--json] [TOKEN|-]
+const usage = `usage: entragate inspect [flags] [TOKEN|-]
+Explains one access token and validates it as the gateway would; with --config,
+also checks the configuration's scopes/roles for each protected route.
 Reads the token from stdin when TOKEN is absent or "-" (preferred: arguments are visible to other users).
+The token is never sent anywhere. The signing keys are fetched from the configured
+instance's metadata (or the --jwks/--metadata URL, or the jwks_uri a --metadata FILE names)
+unless --jwks FILE (or a configuration's JwksFile) is given.
 Exit status: 0 accepted, 1 refused, 2 usage or configuration error.
+Flags:
 `
 
 func parseFlags(args []string, stdout io.Writer) (*flags, error) {
 	f := &flags{}
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&f.config, "config", "", "gateway configuration file")
-	fs.StringVar(&f.jwks, "jwks", "", "key set file or URL")
-	fs.StringVar(&f.metadata, "metadata", "", "OpenID Connect metadata file or URL")
-	fs.StringVar(&f.instance, "instance", "", "authority instance URL")
-	fs.StringVar(&f.tenant, "tenant", "", "tenant ID, organizations, common or consumers")
-	fs.StringVar(&f.clientID, "client-id", "", "the API's client ID")
-	fs.StringVar(&f.at, "at", "", "evaluate at this time (RFC 3339)")
-	fs.Var(&f.allowed, "allowed-tenant", "allowed tenant ID (repeatable)")
-	fs.Var(&f.audiences, "audience", "accepted audience (repeatable)")
+	fs.StringVar(&f.config, "config", "", "gateway configuration `FILE` (its tenant, audiences, key source and per-route scopes/roles)")
+	fs.StringVar(&f.jwks, "jwks", "", "signing key set `FILE|URL` (a FILE: nothing is fetched)")
+	fs.StringVar(&f.metadata, "metadata", "", "OpenID Connect metadata `FILE|URL` (the jwks_uri it names is fetched)")
+	fs.StringVar(&f.instance, "instance", "", "authority instance `URL` (default https://login.microsoftonline.com/)")
+	fs.StringVar(&f.tenant, "tenant", "", "tenant `ID`, organizations, common or consumers (default: the token's tid, with a note)")
+	fs.StringVar(&f.clientID, "client-id", "", "the API's client `ID`")
+	fs.StringVar(&f.at, "at", "", "evaluate at this `RFC3339` time instead of now")
+	fs.Var(&f.allowed, "allowed-tenant", "allowed tenant `ID` (repeatable)")
+	fs.Var(&f.audiences, "audience", "accepted audience `AUD` (repeatable; default: the token's aud, with a note)")
 	fs.BoolVar(&f.anyTenant, "any-tenant", false, "accept any tenant (multi-tenant without allow-list)")
-	fs.BoolVar(&f.json, "json", false, "JSON output")
+	fs.BoolVar(&f.json, "json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, usage)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
 		}
 		return nil, err
 	}
@@ -131,7 +148,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, opts Options
 		now = func() time.Time { return at }
 	}
 	desc := describe(raw)
-	cfg, notes, err := buildConfig(context.Background(), f, opts, desc)
+	cfg, routes, notes, err := buildConfig(context.Background(), f, opts, desc)
 	if err != nil {
 		oneLine(stderr, err.Error())
 		return ExitUsage
@@ -144,9 +161,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, opts Options
 		oneLine(stderr, err.Error())
 		return ExitUsage
 	}
-	_, verr := v.Validate(context.Background(), raw)
+	res, verr := v.Validate(context.Background(), raw)
 	code := ExitAccepted
 	rep.Verdict = "accepted"
+	if verr == nil && len(routes) > 0 {
+		if authorize(&rep, res, routes) {
+			code = ExitRefused
+		}
+	}
 	if verr != nil {
 		code = ExitRefused
 		rep.Verdict = "refused"

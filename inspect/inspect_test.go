@@ -212,3 +212,157 @@ func TestRelative(t *testing.T) {
 		}
 	}
 }
+
+// The configuration's per-route scopes/roles (ConfigKeys.Routes) after a
+// successful validation: the gateway's 403 insufficient_scope, foreseen.
+func TestRouteAuthorization(t *testing.T) {
+	env, err := vt.NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwksFile := filepath.Join(t.TempDir(), "keys.json")
+	if err := os.WriteFile(jwksFile, env.JWKS, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	delegated := env.GoodToken(env.V2()) // scp: access_as_user User.Read
+	appClaims := env.V2()
+	delete(appClaims, "scp")
+	appClaims["idtyp"] = "app"
+	appOnly := env.GoodToken(appClaims)
+	appRoleClaims := env.V2()
+	delete(appRoleClaims, "scp")
+	appRoleClaims["idtyp"] = "app"
+	appRoleClaims["roles"] = []string{"Data.Read.All"}
+	appWithRole := env.GoodToken(appRoleClaims)
+	expiredClaims := env.V2()
+	expiredClaims["exp"] = env.Now.Unix() - 3600
+	expired := env.GoodToken(expiredClaims)
+
+	requiredScopes := validate.Requirement{AnyScopes: []string{"access_as_user"}} // AzureAd.RequiredScopes
+	configs := map[string]map[string]validate.Requirement{
+		"required-scopes.yaml": {"/me": requiredScopes, "/graph/me": requiredScopes},
+		"all-scopes.yaml": {"/me": requiredScopes,
+			"/graph/me": {AllScopes: []string{"access_as_user", "Profile.Read"}}},
+		"scopes-or-roles.yaml": {"/me": {AnyScopes: []string{"access_as_user"}, AnyRoles: []string{"Data.Read.All"}}},
+		"no-rules.yaml":        {"/me": {}},
+		"nothing.yaml":         nil,
+	}
+	loadCfg := func(path string) (validate.Config, ConfigKeys, error) {
+		routes, ok := configs[path]
+		if !ok {
+			return validate.Config{}, ConfigKeys{}, errors.New("no such file")
+		}
+		return validate.Config{TenantID: vt.TenantID, ClientID: vt.ClientID}, ConfigKeys{JWKS: jwksFile, Routes: routes}, nil
+	}
+	at := env.Now.Format(time.RFC3339)
+	cases := []struct {
+		name, config, token string
+		json                bool
+		code                int
+		reason              string
+		want, notWant       []string // substrings of stdout
+		routes              map[string]string
+	}{
+		{name: "app-only token vs RequiredScopes", config: "required-scopes.yaml", token: appOnly, code: ExitRefused, reason: "insufficient_scope",
+			want: []string{"Verdict: refused (insufficient_scope)", "Fix: Request a token with scope access_as_user",
+				"/me:        refused (insufficient_scope): needs scope access_as_user, in a delegated (user) token",
+				"Fix: Request a token with scope access_as_user (for /me and /graph/me).",
+				"/graph/me:  refused (insufficient_scope)", "app-only"},
+			notWant: []string{"Verdict: accepted"}},
+		{name: "app-only token vs RequiredScopes, JSON", config: "required-scopes.yaml", token: appOnly, json: true, code: ExitRefused, reason: "insufficient_scope",
+			routes: map[string]string{"/me": "refused", "/graph/me": "refused"}},
+		{name: "delegated token, AllScopes on /graph/me", config: "all-scopes.yaml", token: delegated, code: ExitAccepted,
+			want: []string{"Verdict: accepted", "Routes (the configuration's scopes and roles)",
+				"/me:        allowed (needs scope access_as_user)",
+				"/graph/me:  refused (insufficient_scope): needs scopes access_as_user and Profile.Read"},
+			notWant: []string{"Fix:"}},
+		{name: "delegated token, AllScopes on /graph/me, JSON", config: "all-scopes.yaml", token: delegated, json: true, code: ExitAccepted,
+			routes: map[string]string{"/me": "allowed", "/graph/me": "refused"}},
+		{name: "app-only token with a role", config: "scopes-or-roles.yaml", token: appWithRole, code: ExitAccepted,
+			want: []string{"Verdict: accepted", "/me:        allowed (needs scope access_as_user or app role Data.Read.All)"}},
+		{name: "app-only token without the role", config: "scopes-or-roles.yaml", token: appOnly, code: ExitRefused, reason: "insufficient_scope",
+			want: []string{"Fix: Request a token with scope access_as_user or app role Data.Read.All (for /me)."}},
+		{name: "empty requirement", config: "no-rules.yaml", token: appOnly, code: ExitAccepted,
+			want: []string{"Verdict: accepted", "/me:        allowed (no scope or role required)"}},
+		{name: "configuration without routes", config: "nothing.yaml", token: appOnly, json: true, code: ExitAccepted, routes: map[string]string{}},
+		{name: "invalid token: routes not evaluated", config: "required-scopes.yaml", token: expired, json: true, code: ExitRefused, reason: "token_expired", routes: map[string]string{}},
+		{name: "no --config: no rules", token: appOnly, code: ExitAccepted, want: []string{"Verdict: accepted"}, notWant: []string{"Routes"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"--at", at}
+			if tc.config != "" {
+				args = append(args, "--config", tc.config)
+			} else {
+				args = append(args, "--jwks", jwksFile, "--tenant", vt.TenantID, "--client-id", vt.ClientID)
+			}
+			if tc.json {
+				args = append(args, "--json")
+			}
+			code, out, errOut := run(t, args, tc.token, Options{LoadConfig: loadCfg})
+			if code != tc.code {
+				t.Fatalf("exit %d want %d\n%s\n%s", code, tc.code, out, errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(out, w) {
+					t.Errorf("output has %q:\n%s", w, out)
+				}
+			}
+			if strings.Contains(out+errOut, tc.token[strings.LastIndexByte(tc.token, '.')+1:]) {
+				t.Fatal("token echoed")
+			}
+			if !tc.json {
+				return
+			}
+			var rep report
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("bad JSON: %v\n%s", err, out)
+			}
+			if rep.Reason != tc.reason {
+				t.Fatalf("reason %q want %q", rep.Reason, tc.reason)
+			}
+			if tc.reason == "insufficient_scope" && !strings.HasPrefix(rep.Fix, "Request a token with scope") {
+				t.Fatalf("fix %q", rep.Fix)
+			}
+			got := map[string]string{}
+			for _, r := range rep.Routes {
+				got[r.Route] = r.Verdict
+				if r.Verdict == "refused" && (r.Reason != "insufficient_scope" || r.Needs == "" || r.Message == "") {
+					t.Fatalf("refused route without reason, needs or message: %+v", r)
+				}
+			}
+			if len(got) != len(tc.routes) {
+				t.Fatalf("routes %v want %v", got, tc.routes)
+			}
+			for k, v := range tc.routes {
+				if got[k] != v {
+					t.Fatalf("routes %v want %v", got, tc.routes)
+				}
+			}
+		})
+	}
+}
+
+func TestNeeds(t *testing.T) {
+	for _, tc := range []struct {
+		r    validate.Requirement
+		want string
+	}{
+		{validate.Requirement{}, ""},
+		{validate.Requirement{AnyScopes: []string{"a"}}, "scope a"},
+		{validate.Requirement{AnyScopes: []string{"a", "b"}}, "one of the scopes a, b"},
+		{validate.Requirement{AllScopes: []string{"a", "b", "c"}}, "scopes a, b and c"},
+		{validate.Requirement{AllScopes: []string{"a"}, AnyScopes: []string{"b", "c"}}, "scope a and one of b, c"},
+		{validate.Requirement{AnyRoles: []string{"R"}, AllRoles: []string{"S", "T"}}, "app roles S and T and R"},
+		{validate.Requirement{AnyScopes: []string{"a"}, AnyRoles: []string{"R"}}, "scope a or app role R"},
+	} {
+		if got := needs(tc.r); got != tc.want {
+			t.Errorf("%+v: %q want %q", tc.r, got, tc.want)
+		}
+	}
+}

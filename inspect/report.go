@@ -16,6 +16,9 @@ type report struct {
 	Message string    `json:"message,omitempty"`
 	Fix     string    `json:"fix,omitempty"`
 	Notes   []string  `json:"notes,omitempty"`
+	// Routes: each protected route's authorization outcome, when the token
+	// is valid and a configuration (--config) gives the rules.
+	Routes []routeResult `json:"routes,omitempty"`
 }
 
 func (r *report) writeJSON(w io.Writer) error {
@@ -108,6 +111,19 @@ func (r *report) writeText(w io.Writer) error {
 		fmt.Fprintf(&b, "Verdict: refused (%s)\n  %s\n", r.Reason, r.Message)
 		if r.Fix != "" {
 			fmt.Fprintf(&b, "  Fix: %s\n", r.Fix)
+		}
+	}
+	if len(r.Routes) > 0 {
+		b.WriteString("Routes (the configuration's scopes and roles)\n")
+		for _, rr := range r.Routes {
+			switch {
+			case rr.Verdict == "allowed" && rr.Needs == "":
+				fmt.Fprintf(&b, "  %-11s allowed (no scope or role required)\n", rr.Route+":")
+			case rr.Verdict == "allowed":
+				fmt.Fprintf(&b, "  %-11s allowed (needs %s)\n", rr.Route+":", rr.Needs)
+			default:
+				fmt.Fprintf(&b, "  %-11s refused (%s): needs %s\n", rr.Route+":", rr.Reason, rr.Needs)
+			}
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -38,6 +38,12 @@ func inspectCmd(args []string, env *cmdEnv) int {
 			if file != "" {
 				keys = inspect.ConfigKeys{JWKS: file}
 			}
+			// The scopes/roles of each protected route, as `serve` applies
+			// them; /graph/me only where the gateway serves it.
+			keys.Routes = c.RouteRequirements()
+			if _, ok := c.Graph(); !ok {
+				delete(keys.Routes, config.RouteGraphMe)
+			}
 			return c.ValidatorConfig(nil, nil), keys, nil
 		},
 		Fetch: boundedFetch(httpclient.New(httpclient.Options{Timeout: 15 * time.Second, UserAgent: "entragate-inspect/" + Version})),

@@ -1,8 +1,8 @@
 // Command entragate validates Microsoft Entra ID access tokens and performs
 // On-Behalf-Of exchanges: a gateway (serve), a local demo (dev), an Entra
-// ID emulator (emulator, token), a local token diagnosis (inspect: the token
-// is never sent anywhere; keys and metadata are fetched from the configured
-// instance unless --jwks/--metadata FILE is given).
+// ID emulator (emulator, token), a token diagnosis (inspect: the token is
+// never sent anywhere; the signing keys are fetched from the configured
+// instance, or the --jwks/--metadata URL, unless --jwks FILE is given).
 package main
 
 import (
@@ -29,7 +29,7 @@ Commands:
   emulator              run the Entra ID emulator (sub-command: rotate-keys)
   token                 get a demo access token from the emulator
   inspect               explain and validate one access token (never sent anywhere;
-                        keys are fetched unless --jwks/--metadata FILE is given)
+                        keys are fetched unless --jwks FILE is given)
   version               print the version
 
 Run "entragate <command> --help" for the flags of a command.
