@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/entragate/entragate/emulator"
@@ -88,7 +90,7 @@ func Token(args []string, stdout, stderr io.Writer) int {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := c.Do(req)
 	if err != nil {
-		fmt.Fprintf(stderr, "entragate token: %v\n", err)
+		fmt.Fprintf(stderr, "entragate token: %v%s\n", err, unreachableHint(err))
 		return 1
 	}
 	defer resp.Body.Close()
@@ -145,7 +147,7 @@ func RotateKeys(args []string, stdout, stderr io.Writer) int {
 	}
 	resp, err := c.Post(u, "application/json", nil)
 	if err != nil {
-		fmt.Fprintf(stderr, "rotate-keys: %v\n", err)
+		fmt.Fprintf(stderr, "rotate-keys: %v%s\n", err, unreachableHint(err))
 		return 1
 	}
 	defer resp.Body.Close()
@@ -159,4 +161,12 @@ func RotateKeys(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "new signing key %s; published: %s\n", ans.Kid, strings.Join(ans.Kids, ", "))
 	return 0
+}
+
+// unreachableHint says what to do when no emulator answers.
+func unreachableHint(err error) string {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return " (is the emulator running? start it with `entragate dev` or `entragate emulator`, or pass --emulator URL)"
+	}
+	return ""
 }
