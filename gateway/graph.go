@@ -152,6 +152,13 @@ func (h *handler) callGraph(ctx context.Context, token string) (json.RawMessage,
 	if err != nil {
 		return nil, resp.StatusCode, fmt.Errorf("%w: reading the answer: %w", ErrGraphTransport, err)
 	}
+	// The deadline is enforced asynchronously (a timer goroutine cancels
+	// ctx): when the process is descheduled past it (a loaded host), an
+	// answer that completes before that goroutine runs would be accepted
+	// although Graph took longer than GraphTimeout. Too late is a timeout.
+	if err := pastDeadline(ctx); err != nil {
+		return nil, 0, fmt.Errorf("%w: %w", ErrGraphTransport, err)
+	}
 	if int64(len(data)) > h.cfg.MaxGraphBytes {
 		return nil, resp.StatusCode, fmt.Errorf("%w: more than %d bytes", ErrGraphTooLarge, h.cfg.MaxGraphBytes)
 	}
@@ -169,6 +176,18 @@ func (h *handler) callGraph(ctx context.Context, token string) (json.RawMessage,
 		return nil, resp.StatusCode, ErrGraphMalformed
 	}
 	return json.RawMessage(data), resp.StatusCode, nil
+}
+
+// pastDeadline is ctx's error, or context.DeadlineExceeded once ctx's
+// deadline has passed even if ctx is not cancelled yet; nil otherwise.
+func pastDeadline(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // graphErrorCode extracts Graph's error.code (e.g. InvalidAuthenticationToken)

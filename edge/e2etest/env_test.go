@@ -192,6 +192,20 @@ func (e *env) worker(t *testing.T, stateDir string) *workerdtest.Worker {
 	return w
 }
 
+// readyWorker is worker, then waits until /readyz answers 200: the
+// isolate's signing keys are loaded. Until then a cold isolate answers
+// authenticated requests 503 (keys not loaded yet), and on a loaded machine
+// that takes seconds; tests that fire concurrent load right after start
+// need it. /readyz fetches keys (metadata + JWKS) only, never a token: OBO
+// counts are unaffected.
+func (e *env) readyWorker(t *testing.T, stateDir string) *workerdtest.Worker {
+	t.Helper()
+	w := e.worker(t, stateDir)
+	ready := w.WaitReady(t, "/readyz", 60*time.Second)
+	t.Logf("keys loaded (workerd launch to /readyz 200): %s", ready)
+	return w
+}
+
 // startWorker launches the gateway Worker with the given KV namespaces and
 // Cache API, without waiting for it.
 func (e *env) startWorker(t *testing.T, stateDir string, kv []string, cache bool) *workerdtest.Worker {

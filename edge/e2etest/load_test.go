@@ -15,7 +15,7 @@ import (
 
 func TestWorkerConcurrentOBOIsSingleFlight(t *testing.T) {
 	e := newEnv(t, edge.L2KV)
-	w := e.worker(t, "")
+	w := e.readyWorker(t, "")
 	bob := e.userToken(t, emulator.DemoUser2, emulator.DemoAPIScope)
 	before := e.oboRequests()
 	const n = 200
@@ -50,7 +50,7 @@ func TestWorkerConcurrentOBOIsSingleFlight(t *testing.T) {
 
 func TestWorkerMixedLoad(t *testing.T) {
 	e := newEnv(t, edge.L2Cache)
-	w := e.worker(t, "")
+	w := e.readyWorker(t, "")
 	alice := e.userToken(t, emulator.DemoUser, emulator.DemoAPIScope)
 	bob := e.userToken(t, emulator.DemoUser2, emulator.DemoAPIScope)
 	kinds := []struct {
