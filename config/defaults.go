@@ -5,26 +5,28 @@ import (
 	"time"
 
 	"github.com/entragate/entragate/authority"
+	"github.com/entragate/entragate/keysource"
 )
 
 // Defaults (documented in docs/configuration.md).
 const (
-	DefaultInstance           = "https://login.microsoftonline.com/"
-	DefaultListen             = "127.0.0.1:8080"
-	DefaultReadHeaderTimeout  = 5 * time.Second
-	DefaultReadTimeout        = 30 * time.Second
-	DefaultWriteTimeout       = 60 * time.Second
-	DefaultIdleTimeout        = 120 * time.Second
-	DefaultMaxHeaderBytes     = 64 << 10
-	DefaultShutdownTimeout    = 15 * time.Second
-	DefaultMaxConcurrent      = 1024
-	DefaultMetricsPath        = "/metrics"
-	DefaultRefreshInterval    = time.Hour
-	DefaultUnknownKidInterval = 5 * time.Minute
-	DefaultNegativeTTL        = time.Minute
-	DefaultMaxStale           = 24 * time.Hour
-	DefaultFetchTimeout       = 10 * time.Second
-	DefaultKeysMaxBytes       = 1 << 20
+	DefaultInstance          = "https://login.microsoftonline.com/"
+	DefaultListen            = "127.0.0.1:8080"
+	DefaultReadHeaderTimeout = 5 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultWriteTimeout      = 60 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	DefaultMaxHeaderBytes    = 64 << 10
+	DefaultShutdownTimeout   = 15 * time.Second
+	DefaultMaxConcurrent     = 1024
+	DefaultMetricsPath       = "/metrics"
+	// The key-source defaults are keysource's own (one place to change them).
+	DefaultRefreshInterval    = keysource.DefaultRefreshInterval
+	DefaultUnknownKidInterval = keysource.DefaultUnknownKidInterval
+	DefaultNegativeTTL        = keysource.DefaultNegativeTTL
+	DefaultMaxStale           = keysource.DefaultMaxStale
+	DefaultFetchTimeout       = keysource.DefaultFetchTimeout
+	DefaultKeysMaxBytes       = keysource.DefaultMaxBytes
 	DefaultStartupTimeout     = 30 * time.Second
 	DefaultKeysRetryAfter     = 5 * time.Second
 	DefaultCacheEntries       = 10000
