@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -378,32 +377,8 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 // A Redis that never answers: the queued callers each return at their own
 // deadline, and the breaker opens.
 func TestSlowRedisQueuedCallers(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-	})
-	c, err := New(Options{URL: "redis://" + l.Addr().String(), Sealer: sealer(t, "k1", "k1"), OpTimeout: 50 * time.Millisecond, FailureThreshold: 2})
+	addr := blackHoleRedis(t)
+	c, err := New(Options{URL: "redis://" + addr, Sealer: sealer(t, "k1", "k1"), OpTimeout: 50 * time.Millisecond, FailureThreshold: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

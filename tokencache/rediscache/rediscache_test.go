@@ -177,6 +177,31 @@ func TestRedisDownIsFast(t *testing.T) {
 // A Redis that accepts connections but never answers: each op gives up
 // after the op timeout, then the breaker fails fast.
 func TestSlowRedisBounded(t *testing.T) {
+	addr := blackHoleRedis(t)
+	c, err := New(Options{URL: "redis://" + addr, Sealer: sealer(t, "k1", "k1"), OpTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := 0; i < 6; i++ {
+		start := time.Now()
+		_, _, err := c.Get(bg, "k")
+		if !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("%d: %v", i, err)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("op %d took %v", i, d)
+		}
+	}
+	if !c.Status().Open {
+		t.Fatal("breaker not open after repeated timeouts")
+	}
+}
+
+// blackHoleRedis is a "Redis" that accepts connections and never answers;
+// it returns its address and closes everything at the end of the test.
+func blackHoleRedis(t *testing.T) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -202,22 +227,5 @@ func TestSlowRedisBounded(t *testing.T) {
 		}
 		mu.Unlock()
 	})
-	c, err := New(Options{URL: "redis://" + l.Addr().String(), Sealer: sealer(t, "k1", "k1"), OpTimeout: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	for i := 0; i < 6; i++ {
-		start := time.Now()
-		_, _, err := c.Get(bg, "k")
-		if !errors.Is(err, ErrUnavailable) {
-			t.Fatalf("%d: %v", i, err)
-		}
-		if d := time.Since(start); d > time.Second {
-			t.Fatalf("op %d took %v", i, d)
-		}
-	}
-	if !c.Status().Open {
-		t.Fatal("breaker not open after repeated timeouts")
-	}
+	return l.Addr().String()
 }
