@@ -293,8 +293,14 @@ func TestLimitBypassAndCounted(t *testing.T) {
 	emu.SetDelay(0, 1500*time.Millisecond)
 	done := make(chan int, 1)
 	go func() { done <- get(h, "/graph/me", tok).Code }()
-	var rec *httptest.ResponseRecorder
+	// Probe only once the slow request holds the only slot (its OBO exchange
+	// is done and Graph is answering slowly): probing earlier could take the
+	// slot first and turn the slow request itself away.
 	deadline := time.Now().Add(5 * time.Second)
+	for emu.TokenRequests("on_behalf_of", "ok") < 1 && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond)
+	}
+	var rec *httptest.ResponseRecorder
 	for {
 		if rec = get(h, "/me", tok); rec.Code == 503 || time.Now().After(deadline) {
 			break
